@@ -13,10 +13,12 @@
 #![warn(missing_docs)]
 
 pub mod errno;
+pub mod helpers;
 pub mod maps;
 pub mod prog;
 pub mod sha256;
 pub mod types;
+pub mod uaccess;
 pub mod uapi;
 
 pub use errno::Errno;
