@@ -12,6 +12,7 @@
 
 #![warn(missing_docs)]
 
+pub mod ctx;
 pub mod errno;
 pub mod helpers;
 pub mod maps;

@@ -1,0 +1,166 @@
+//! Program contexts: the uapi views programs are written against
+//! (`struct __sk_buff`, `struct xdp_md`) and this project's model of the
+//! kernel objects behind them (`struct sk_buff`, `struct xdp_buff`).
+//!
+//! A program reads `__sk_buff` fields; the verifier's
+//! `convert_ctx_accesses` rewrites each access into a load from the kernel
+//! object, as `net/core/filter.c:bpf_convert_ctx_access()` does. The test-run
+//! code (`net/bpf/test_run.c` in `bpf-syscall`) builds these objects.
+//! Pointers inside them are host addresses stored as `u64`, so the structs
+//! stay plain `#[repr(C)]` data that programs load from directly.
+
+use static_assertions::const_assert_eq;
+use std::mem::{offset_of, size_of};
+
+/// Offsets of `struct __sk_buff` (uapi, v6.18; 192 bytes).
+pub mod sk_buff_uapi {
+    #![allow(missing_docs)]
+    pub const LEN: u32 = 0;
+    pub const PKT_TYPE: u32 = 4;
+    pub const MARK: u32 = 8;
+    pub const QUEUE_MAPPING: u32 = 12;
+    pub const PROTOCOL: u32 = 16;
+    pub const VLAN_PRESENT: u32 = 20;
+    pub const VLAN_TCI: u32 = 24;
+    pub const VLAN_PROTO: u32 = 28;
+    pub const PRIORITY: u32 = 32;
+    pub const INGRESS_IFINDEX: u32 = 36;
+    pub const IFINDEX: u32 = 40;
+    pub const TC_INDEX: u32 = 44;
+    /// `cb[5]`, 20 bytes.
+    pub const CB: u32 = 48;
+    pub const HASH: u32 = 68;
+    pub const TC_CLASSID: u32 = 72;
+    pub const DATA: u32 = 76;
+    pub const DATA_END: u32 = 80;
+    pub const NAPI_ID: u32 = 84;
+    pub const FAMILY: u32 = 88;
+    pub const REMOTE_IP4: u32 = 92;
+    pub const LOCAL_IP4: u32 = 96;
+    /// `remote_ip6[4]`, 16 bytes.
+    pub const REMOTE_IP6: u32 = 100;
+    /// `local_ip6[4]`, 16 bytes.
+    pub const LOCAL_IP6: u32 = 116;
+    pub const REMOTE_PORT: u32 = 132;
+    pub const LOCAL_PORT: u32 = 136;
+    pub const DATA_META: u32 = 140;
+    /// `flow_keys` pointer, 8 bytes.
+    pub const FLOW_KEYS: u32 = 144;
+    pub const TSTAMP: u32 = 152;
+    pub const WIRE_LEN: u32 = 160;
+    pub const GSO_SEGS: u32 = 164;
+    /// `sk` pointer, 8 bytes.
+    pub const SK: u32 = 168;
+    pub const GSO_SIZE: u32 = 176;
+    pub const TSTAMP_TYPE: u32 = 180;
+    pub const HWTSTAMP: u32 = 184;
+    /// `sizeof(struct __sk_buff)`.
+    pub const SIZE: u32 = 192;
+}
+
+/// Offsets of `struct xdp_md` (uapi, v6.18; 24 bytes).
+pub mod xdp_md_uapi {
+    #![allow(missing_docs)]
+    pub const DATA: u32 = 0;
+    pub const DATA_END: u32 = 4;
+    pub const DATA_META: u32 = 8;
+    pub const INGRESS_IFINDEX: u32 = 12;
+    pub const RX_QUEUE_INDEX: u32 = 16;
+    pub const EGRESS_IFINDEX: u32 = 20;
+    /// `sizeof(struct xdp_md)`.
+    pub const SIZE: u32 = 24;
+}
+
+/// This project's `struct sk_buff`: the fields programs reach through
+/// `__sk_buff`. The packet is always linear (`data_len == 0`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SkBuff {
+    /// `skb->data`: first byte the program sees.
+    pub data: u64,
+    /// End of the linear data (`bpf_skb_data_end(skb)->data_end`).
+    pub data_end: u64,
+    /// Start of the metadata area before `data` (`skb_metadata_end - len`).
+    pub data_meta: u64,
+    /// `skb->head`: start of the buffer.
+    pub head: u64,
+    /// `skb->sk`, or 0.
+    pub sk: u64,
+    /// `skb->tstamp`.
+    pub tstamp: u64,
+    /// `skb_hwtstamps(skb)->hwtstamp`.
+    pub hwtstamp: u64,
+    /// `skb->len`: bytes from `data` to the end of the packet.
+    pub len: u32,
+    /// `skb->data_len`: bytes not in the linear part (always 0 here).
+    pub data_len: u32,
+    /// `skb->mark`.
+    pub mark: u32,
+    /// `skb->priority`.
+    pub priority: u32,
+    /// `skb->hash`.
+    pub hash: u32,
+    /// `skb->dev->ifindex`.
+    pub ifindex: u32,
+    /// `skb->skb_iif`.
+    pub skb_iif: u32,
+    /// `skb->napi_id`.
+    pub napi_id: u32,
+    /// `qdisc_skb_cb(skb)->data[]`, seen as `__sk_buff.cb[5]`.
+    pub cb: [u32; 5],
+    /// `qdisc_skb_cb(skb)->pkt_len`, seen as `wire_len`.
+    pub wire_len: u32,
+    /// `skb_shinfo(skb)->gso_segs`.
+    pub gso_segs: u32,
+    /// `skb_shinfo(skb)->gso_size`.
+    pub gso_size: u32,
+    /// `skb->protocol` (network byte order).
+    pub protocol: u16,
+    /// `skb->vlan_tci`.
+    pub vlan_tci: u16,
+    /// `skb->vlan_proto` (network byte order).
+    pub vlan_proto: u16,
+    /// `skb->queue_mapping`.
+    pub queue_mapping: u16,
+    /// `skb->tc_index`.
+    pub tc_index: u16,
+    /// `qdisc_skb_cb(skb)->tc_classid`.
+    pub tc_classid: u16,
+    /// `skb->mac_header` offset from `head`.
+    pub mac_header: u16,
+    /// `skb->network_header` offset from `head`.
+    pub network_header: u16,
+    /// `skb->pkt_type`.
+    pub pkt_type: u8,
+    /// `skb_vlan_tag_present(skb)`.
+    pub vlan_present: u8,
+    /// `skb->tstamp_type`.
+    pub tstamp_type: u8,
+    /// Padding to keep the layout explicit.
+    pub _pad: [u8; 5],
+}
+const_assert_eq!(size_of::<SkBuff>() % 8, 0);
+const_assert_eq!(offset_of!(SkBuff, data), 0);
+
+/// This project's `struct xdp_buff`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct XdpBuff {
+    /// `xdp->data`.
+    pub data: u64,
+    /// `xdp->data_end`.
+    pub data_end: u64,
+    /// `xdp->data_meta`.
+    pub data_meta: u64,
+    /// `xdp->data_hard_start`.
+    pub data_hard_start: u64,
+    /// `xdp->rxq->dev->ifindex`.
+    pub ingress_ifindex: u32,
+    /// `xdp->rxq->queue_index`.
+    pub rx_queue_index: u32,
+    /// `xdp->txq->dev->ifindex` (devmap programs only).
+    pub egress_ifindex: u32,
+    /// `xdp->frame_sz`.
+    pub frame_sz: u32,
+}
+const_assert_eq!(size_of::<XdpBuff>(), 48);
