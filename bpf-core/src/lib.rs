@@ -17,6 +17,7 @@ pub mod errno;
 pub mod helpers;
 pub mod maps;
 pub mod prog;
+pub mod run_ctx;
 pub mod sha256;
 pub mod types;
 pub mod uaccess;

@@ -28,6 +28,19 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     fn tail_call_prog(&self, _index: u32) -> Option<Arc<BpfProg>> {
         None
     }
+    /// `map_direct_value_addr`: the address of the value at offset `off`
+    /// for `BPF_PSEUDO_MAP_VALUE` (array maps only). Types without direct
+    /// value access answer `EOPNOTSUPP`; the verifier turns that into its
+    /// "no direct value access support for this map type" refusal.
+    fn map_direct_value_addr(&self, _off: u32) -> Result<u64, Errno> {
+        Err(crate::errno::EOPNOTSUPP)
+    }
+    /// Does `[addr, addr + len)` lie inside one value this map holds now?
+    /// The interpreter's checked mode asks this of every access through a
+    /// map-value pointer; the fast mode trusts the verifier instead.
+    fn contains_value(&self, _addr: usize, _len: usize) -> bool {
+        false
+    }
 }
 
 /// `struct bpf_map`: the attributes common to every map, and its ops.
