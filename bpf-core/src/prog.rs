@@ -193,7 +193,7 @@ pub struct BpfProgAux {
     /// What `bpf_prog_put_deferred` does when the last reference goes
     /// (unload events, `bpf_prog_free_id`, kallsyms removal): installed by
     /// `bpf-syscall` once the program is published, run when it drops.
-    pub free_hook: Option<crate::runtime::BpfFreeHook>,
+    pub free_hook: Option<crate::runtime::BpfFreeHook<BpfProg>>,
 }
 
 /// `struct bpf_prog`: one loaded (or loading) program.
@@ -250,6 +250,17 @@ pub struct BpfProg {
     pub aux: Box<BpfProgAux>,
     /// The instructions (`insnsi`).
     pub insnsi: Vec<BpfInsn>,
+}
+
+impl Drop for BpfProg {
+    /// The last reference is gone (`bpf_prog_put` reaching zero): run the
+    /// kernel's release work, if `bpf-syscall` installed any, while the
+    /// program is still whole.
+    fn drop(&mut self) {
+        if let Some(hook) = self.aux.free_hook.take() {
+            hook.run(self);
+        }
+    }
 }
 
 /// Mirrors `include/linux/filter.h:bpf_prog_size()`.

@@ -440,33 +440,25 @@ pub fn bpf_prog_kallsyms_del(ks: &BpfKallsyms, fp: &BpfProg) {
 
 /// Work to do when the last reference to a kernel object goes away: the
 /// kernel's `bpf_prog_put_deferred` / `bpf_map_free_id` steps, installed by
-/// `bpf-syscall` (which owns the id tables and kallsyms) and run when the
-/// hook is dropped with its object.
-pub struct BpfFreeHook(Option<Box<dyn FnOnce() + Send + Sync>>);
+/// `bpf-syscall` (which owns the id tables and kallsyms) and run by the
+/// object's `Drop` with the object still whole.
+pub struct BpfFreeHook<T: ?Sized>(Box<dyn FnOnce(&T) + Send + Sync>);
 
-impl BpfFreeHook {
-    /// A hook that runs `f` once, when dropped.
-    pub fn new(f: impl FnOnce() + Send + Sync + 'static) -> BpfFreeHook {
-        BpfFreeHook(Some(Box::new(f)))
+impl<T: ?Sized> BpfFreeHook<T> {
+    /// A hook that runs `f` on the object when the object is dropped.
+    pub fn new(f: impl FnOnce(&T) + Send + Sync + 'static) -> BpfFreeHook<T> {
+        BpfFreeHook(Box::new(f))
     }
 
-    /// Drops the hook without running it.
-    pub fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for BpfFreeHook {
-    fn drop(&mut self) {
-        if let Some(f) = self.0.take() {
-            f();
-        }
+    /// Runs the hook on `obj`.
+    pub fn run(self, obj: &T) {
+        (self.0)(obj)
     }
 }
 
-impl fmt::Debug for BpfFreeHook {
+impl<T: ?Sized> fmt::Debug for BpfFreeHook<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_some() { "BpfFreeHook(armed)" } else { "BpfFreeHook(disarmed)" })
+        f.write_str("BpfFreeHook")
     }
 }
 
@@ -620,17 +612,19 @@ mod tests {
     }
 
     #[test]
-    fn free_hooks_run_once_unless_disarmed() {
+    fn free_hooks_run_when_the_object_drops() {
         let n = Arc::new(AtomicUsize::new(0));
+        let mut p = prog(8);
+        p.aux.id = 5;
         let c = n.clone();
-        drop(BpfFreeHook::new(move || {
-            c.fetch_add(1, Ordering::SeqCst);
+        p.aux.free_hook = Some(BpfFreeHook::new(move |p: &BpfProg| {
+            c.fetch_add(p.aux.id as usize, Ordering::SeqCst);
         }));
-        let c = n.clone();
-        BpfFreeHook::new(move || {
-            c.fetch_add(1, Ordering::SeqCst);
-        })
-        .disarm();
-        assert_eq!(n.load(Ordering::SeqCst), 1);
+        let shared: Arc<BpfProg> = Arc::from(p);
+        let other = shared.clone();
+        drop(shared);
+        assert_eq!(n.load(Ordering::SeqCst), 0);
+        drop(other);
+        assert_eq!(n.load(Ordering::SeqCst), 5);
     }
 }

@@ -160,7 +160,17 @@ pub struct BpfMap {
     pub owner: Mutex<Option<BpfMapOwner>>,
     /// What the kernel does when the last reference goes
     /// (`bpf_map_free_id`...): installed by `bpf-syscall`, run on drop.
-    pub free_hook: Mutex<Option<BpfFreeHook>>,
+    pub free_hook: Mutex<Option<BpfFreeHook<BpfMap>>>,
+}
+
+impl Drop for BpfMap {
+    /// The last reference is gone (`bpf_map_put` reaching zero): run the
+    /// kernel's release work (`bpf_map_free_id`...), if any was installed.
+    fn drop(&mut self) {
+        if let Some(hook) = self.free_hook.get_mut().take() {
+            hook.run(self);
+        }
+    }
 }
 
 impl fmt::Debug for BpfMap {
