@@ -12,7 +12,9 @@
 
 #![warn(missing_docs)]
 
+pub mod asm;
 pub mod ctx;
+pub mod disasm;
 pub mod errno;
 pub mod helpers;
 pub mod maps;
