@@ -748,3 +748,104 @@ pub fn dump_xlated(cbs: &(impl BpfInsnCbs + ?Sized), insns: &[BpfInsn]) -> Strin
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(code: u8, dst: u8, src: u8, off: i16, imm: i32) -> String {
+        print_bpf_insn(&NoCbs, &[BpfInsn::new(code, dst, src, off, imm)], 0, true)
+    }
+
+    #[test]
+    fn kernel_examples() {
+        assert_eq!(line(0xb7, 0, 0, 0, 42), "(b7) r0 = 42");
+        assert_eq!(line(0x85, 0, 0, 0, 1), "(85) call bpf_map_lookup_elem#1");
+        assert_eq!(line(0x25, 1, 0, 2, 5), "(25) if r1 > 0x5 goto pc+2");
+        assert_eq!(line(0xdb, 10, 1, -8, 0), "(db) lock *(u64 *)(r10 -8) += r1");
+        assert_eq!(line(0x16, 1, 0, -3, -1), "(16) if w1 == 0xffffffff goto pc-3");
+        assert_eq!(line(0xbc, 1, 2, 16, 0), "(bc) w1 = (s16)w2");
+        assert_eq!(line(0x3f, 1, 2, 1, 0), "(3f) r1 s/= r2");
+        assert_eq!(line(0xd7, 3, 0, 0, 64), "(d7) r3 = bswap64 r3");
+        assert_eq!(line(0xdc, 3, 0, 0, 16), "(dc) r3 = be16 r3");
+        assert_eq!(line(0x06, 0, 0, 0, -70000), "(06) gotol pc-70000");
+        assert_eq!(line(0xe5, 0, 0, 5, 0), "(e5) may_goto pc+5");
+        assert_eq!(line(0x85, 0, 1, 0, -4), "(85) call pc-4");
+        assert_eq!(line(0x85, 0, 2, 0, 77), "(85) call kernel-function#77");
+        assert_eq!(line(0x85, 0, 0, 0, 212), "(85) call unknown#212");
+        assert_eq!(line(0x85, 0, 3, 0, 1), "(85) call unknown#1");
+        assert_eq!(line(0xc2, 0, 0, 0, 0), "(c2) nospec");
+        assert_eq!(line(0xbf, 1, 2, -1, 0), "(bf) r1 = &(void __percpu *)(r2)");
+        assert_eq!(line(0xbf, 1, 2, 1, 0x0001_0000), "(bf) r1 = addr_space_cast(r2, 1, 0)");
+    }
+
+    #[test]
+    fn bad_opcodes_print_as_the_kernel() {
+        assert_eq!(line(0x23, 1, 2, 0, 0), "BUG_23"); // stx | abs
+        assert_eq!(line(0xdb, 1, 2, 0, 0x02), "BUG_db"); // atomic with an unknown op
+        assert_eq!(line(0x22, 0, 0, 0, 0), "BUG_st_22");
+        assert_eq!(line(0x21, 0, 0, 0, 0), "BUG_ldx_21");
+        assert_eq!(line(0x00, 0, 0, 0, 0), "BUG_ld_00"); // a lone second slot
+        assert_eq!(line(0x60, 0, 0, 0, 0), "BUG_ld_60");
+        // Table entries the C code leaves NULL print as vsnprintf does.
+        assert_eq!(line(0xe7, 0, 0, 0, 1), "(e7) r0 (null) 1");
+        assert_eq!(line(0xf5, 1, 0, 0, 1), "(f5) if r1 (null) 0x1 goto pc+0");
+        assert_eq!(line(0x99, 1, 2, 0, 0), "(99) r1 = *((null) *)(r2 +0)");
+        // Opcodes that fall through to the generic jump text.
+        assert_eq!(line(0x96, 0, 0, 0, 0), "(96) if w0 exit 0x0 goto pc+0");
+        assert_eq!(line(0x0d, 1, 2, 3, 0), "(0d) if r1 jmp r2 goto pc+3");
+        assert_eq!(line(0x86, 0, 0, 0, 1), "(86) call bpf_map_lookup_elem#1");
+    }
+
+    #[test]
+    fn ld_imm64_without_its_second_half() {
+        let [a, _] = BpfInsn::ld_imm64(2, 0xdead_beef_0000_0005);
+        assert_eq!(print_bpf_insn(&NoCbs, &[a], 0, true), "(18) r2 = 0x5");
+        assert_eq!(print_bpf_insn(&AsmCbs, &[a], 0, true), "(18) r2 = 0x5");
+        assert_eq!(print_bpf_insn(&NoCbs, &[a], 1, true), "");
+        assert_eq!(dump_xlated(&NoCbs, &[a]), "   0: (18) r2 = 0x5\n");
+    }
+
+    #[test]
+    fn callbacks_replace_the_defaults() {
+        struct Names;
+        impl BpfInsnCbs for Names {
+            fn cb_call(&self, insn: &BpfInsn) -> Option<String> {
+                Some(format!("f{}", insn.imm))
+            }
+            fn cb_imm(&self, _: &BpfInsn, _: &BpfInsn, full_imm: u64) -> Option<String> {
+                Some(format!("const({full_imm})"))
+            }
+        }
+        let p = |insns: &[BpfInsn]| print_bpf_insn(&Names, insns, 0, true);
+        // A known helper keeps its name whatever the callback says.
+        assert_eq!(p(&[BpfInsn::call_helper(1)]), "(85) call bpf_map_lookup_elem#1");
+        assert_eq!(p(&[BpfInsn::call_helper(999)]), "(85) call f999#999");
+        assert_eq!(p(&[BpfInsn::call_rel(3)]), "(85) call pcf3");
+        assert_eq!(p(&BpfInsn::ld_imm64(1, 7)), "(18) r1 = const(7)");
+    }
+
+    #[test]
+    fn dump_pads_like_bpftool() {
+        let mut insns = vec![BpfInsn::mov64_imm(0, 0); 1001];
+        insns.push(BpfInsn::exit());
+        let dump = dump_xlated(&NoCbs, &insns);
+        let lines: Vec<&str> = dump.lines().collect();
+        assert_eq!(lines[0], "   0: (b7) r0 = 0");
+        assert_eq!(lines[999], " 999: (b7) r0 = 0");
+        assert_eq!(lines[1000], " 1000: (b7) r0 = 0");
+        assert_eq!(disasm(&NoCbs, &insns[1000..]), "r0 = 0\nexit\n");
+    }
+
+    #[test]
+    fn helper_names_are_the_uapi_enum() {
+        for id in 0..__BPF_FUNC_MAX_ID as u32 {
+            let uapi = BpfFuncId(id).name().expect("every id below the max is named");
+            assert_eq!(func_id_name(id as i32), format!("bpf_{}", &uapi["BPF_FUNC_".len()..]));
+            assert_eq!(func_id_by_name(func_id_name(id as i32)), Some(id as i32));
+        }
+        assert!(BpfFuncId(__BPF_FUNC_MAX_ID as u32).name().is_none());
+        assert_eq!(func_id_name(-1), "unknown");
+        assert_eq!(func_id_name(__BPF_FUNC_MAX_ID as i32), "unknown");
+    }
+}
