@@ -11,8 +11,10 @@
 //! - labels, `name:`, alone or before an instruction, usable wherever a
 //!   target is: `goto name`, `if r1 > 0x5 goto name`, `gotol name`,
 //!   `may_goto name`, `call name` (a bpf-to-bpf call) and `subprog[name]`;
-//! - comments: `//` anywhere, `#` at the start of a line or after a blank
-//!   (a `#` right after a name is part of `call name#id`); blank lines.
+//! - comments: `//` and `;` anywhere (so a verifier log line
+//!   `0: (b7) r0 = 42   ; R0=42` reads as its instruction), `#` at the
+//!   start of a line or after a blank (a `#` right after a name is part of
+//!   `call name#id`); blank lines.
 //!
 //! The rules that make the text unambiguous:
 //!
@@ -335,7 +337,7 @@ fn lex(line: &str, lineno: usize) -> Result<Vec<Token>, AsmError> {
             i += 1;
             continue;
         }
-        if c == '/' && chars.get(i + 1) == Some(&'/') {
+        if c == ';' || (c == '/' && chars.get(i + 1) == Some(&'/')) {
             break;
         }
         if c == '#' && (i == 0 || !is_ident_char(chars[i - 1])) {
@@ -991,16 +993,20 @@ impl Parser {
                 0,
             )));
         }
+        let word_col = self.col();
         let word = self.ident("a register, a number, a load or an operation")?;
         need_r(self)?;
-        if let Some(width) = word.strip_prefix("be").or_else(|| word.strip_prefix("le")).and_then(width_of) {
-            let order = if word.starts_with("be") { BPF_TO_BE } else { BPF_TO_LE };
-            self.same_reg(dst, "a byte swap works in place")?;
-            return Ok(Parsed::one(BpfInsn::new(BPF_ALU | BPF_END | order, dst.n, 0, 0, width)));
-        }
-        if let Some(width) = word.strip_prefix("bswap").and_then(width_of) {
-            self.same_reg(dst, "a byte swap works in place")?;
-            return Ok(Parsed::one(BpfInsn::new(BPF_ALU64 | BPF_END | BPF_TO_LE, dst.n, 0, 0, width)));
+        for (prefix, code) in [
+            ("bswap", BPF_ALU64 | BPF_END | BPF_TO_LE),
+            ("be", BPF_ALU | BPF_END | BPF_TO_BE),
+            ("le", BPF_ALU | BPF_END | BPF_TO_LE),
+        ] {
+            if let Some(width) = word.strip_prefix(prefix) {
+                if let Some(width) = self.swap_width(width, word_col)? {
+                    self.same_reg(dst, "a byte swap works in place")?;
+                    return Ok(Parsed::one(BpfInsn::new(code, dst.n, 0, 0, width)));
+                }
+            }
         }
         match word.as_str() {
             "addr_space_cast" => {
@@ -1054,6 +1060,27 @@ impl Parser {
             }
             _ => self.atomic_value(dst, dst_col, &word),
         }
+    }
+
+    /// The width of `be16`, `le32`, `bswap64`: the digits after the name
+    /// (`digits`, from the word at `col`), or for `le-5` a `-` and a
+    /// number after it. The kernel prints `imm` with `%d` whatever it is,
+    /// so any 32-bit value reads back; `None` if this is no byte swap.
+    fn swap_width(&mut self, digits: &str, col: usize) -> Result<Option<i32>, AsmError> {
+        if digits.is_empty() {
+            if !self.is_punct("-") || !matches!(self.tok(1), Some(Tok::Num { hex: false, .. })) {
+                return Ok(None);
+            }
+            let (v, _, text, col) = self.signed("a width")?;
+            return i32::try_from(v).map(Some).map_err(|_| self.out_of_range(col, "a 32-bit imm", text));
+        }
+        if !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(None);
+        }
+        digits
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| self.out_of_range(col, "a 32-bit imm", digits.to_string()))
     }
 
     /// `subprog[+N]` or `subprog[label]`.
@@ -1198,16 +1225,6 @@ impl Parser {
         };
         self.punct(")")?;
         Ok(Parsed::one(BpfInsn::atomic_op(size, imm, dst, src, off)))
-    }
-}
-
-/// `16`, `32`, `64`: the width of a byte swap.
-fn width_of(s: &str) -> Option<i32> {
-    match s {
-        "16" => Some(16),
-        "32" => Some(32),
-        "64" => Some(64),
-        _ => None,
     }
 }
 

@@ -90,6 +90,8 @@ w2 = -w2
 r1 = be16 r1
 r1 = le64 r1
 r1 = bswap32 r1
+r1 = le-5 r1
+r2 = bswap7 r2
 r1 = addr_space_cast(r2, 1, 0)
 r3 = &(void __percpu *)(r4)
 r0 = *(u32 *)(r1 +0)
@@ -146,6 +148,7 @@ fn accepted_spellings() {
         ("   0: (b7) r0 = 42", "r0 = 42"),
         ("r0 = 42 # a comment", "r0 = 42"),
         ("r0 = 42 // a comment", "r0 = 42"),
+        ("0: (b7) r0 = 42                        ; R0=42", "r0 = 42"),
         ("r1 = *(u32 *)(r2)", "r1 = *(u32 *)(r2 +0)"),
         ("*(u32 *)(r10-4) = 0x10", "*(u32 *)(r10 -4) = 16"),
         ("if r1 > 5 goto pc+1", "if r1 > 0x5 goto pc+1"),
@@ -274,6 +277,83 @@ fn errors_name_line_and_column() {
     assert_eq!(err(&far), "1:6: label `end` is 40000 instructions away, too far for this jump");
 }
 
+/// Words and symbols of the notation, for [`asm_never_panics_on_token_soup`].
+const VOCAB: &[&str] = &[
+    "r0",
+    "w1",
+    "r10",
+    "r15",
+    "r16",
+    "=",
+    "+=",
+    "s>>=",
+    "s/=",
+    "-",
+    "+",
+    "*",
+    "(",
+    ")",
+    "[",
+    "]",
+    "u64",
+    "s8",
+    "u8",
+    "skb",
+    "map",
+    "fd",
+    ":",
+    "idx",
+    "id",
+    "0",
+    "1",
+    "0x10",
+    "4294967296",
+    "99999999999999999999",
+    "call",
+    "goto",
+    "gotol",
+    "may_goto",
+    "pc",
+    "pc+1",
+    "pc-70000",
+    "if",
+    ">",
+    "s<=",
+    "&",
+    "lock",
+    "atomic64_fetch_add",
+    "atomic_cmpxchg",
+    "atomic_xchg",
+    "load_acquire",
+    "store_release",
+    "exit",
+    "nospec",
+    "#",
+    "//",
+    "loop:",
+    "loop",
+    "be16",
+    "le",
+    "bswap32",
+    "subprog",
+    "btf_id",
+    "addr_space_cast",
+    ",",
+    "void",
+    "__percpu",
+    "kernel-function#1",
+    "bpf_map_lookup_elem#1",
+    "unknown#5",
+    "(b7)",
+    "(18)",
+    "1:",
+    "BUG_ld_00",
+    "(null)",
+    "0x",
+    "1_0",
+    "\u{e9}",
+];
+
 /// Arbitrary fields for a random form.
 fn any_fields() -> impl Strategy<Value = Fields> {
     (0u8..16, 0u8..16, any::<i16>(), any::<i32>(), any::<i32>())
@@ -295,6 +375,24 @@ proptest! {
             // Whatever the disassembler prints, the assembler answers
             // without panicking.
             let _ = asm(&disasm(cbs, &insns));
+        }
+    }
+
+    /// Any text: the assembler answers with instructions or an error.
+    #[test]
+    fn asm_never_panics_on_text(text in "\\PC{0,80}(\n\\PC{0,40}){0,3}") {
+        if let Err(e) = asm(&text) {
+            prop_assert!(e.line >= 1 && e.col >= 1);
+        }
+    }
+
+    /// Words of the assembler's own vocabulary in random order, which
+    /// reach far deeper into the parser than random characters.
+    #[test]
+    fn asm_never_panics_on_token_soup(words in proptest::collection::vec(proptest::sample::select(VOCAB), 0..16), glue in proptest::sample::select(vec![" ", "", "\n"])) {
+        let text = words.join(glue);
+        if let Err(e) = asm(&text) {
+            prop_assert!(e.line >= 1 && e.col >= 1, "{}", text);
         }
     }
 

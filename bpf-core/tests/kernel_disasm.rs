@@ -281,3 +281,34 @@ fn print_bpf_insn_matches_the_kernel_log() {
     }
     assert!(failures.is_empty(), "{} lines differ:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// The kernel's own lines, prefix and all, assemble and print back as
+/// they are: `disasm(asm(text)) == text` on text the kernel wrote,
+/// including the odd encodings with reserved fields set. Only `BUG_..`
+/// lines have no encoding, and say so.
+#[test]
+fn kernel_lines_assemble_and_print_back() {
+    use bpf_core::asm::{asm, AsmErrorKind};
+    let (kernel, recorded) = load_recorded();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for r in &recorded {
+        for (_, line) in &r.lines {
+            match asm(line) {
+                Ok(insns) => {
+                    let back = print_bpf_insn(&NoCbs, &insns, 0, true);
+                    if back != *line {
+                        failures.push(format!("{line:?} printed back as {back:?}"));
+                    }
+                    checked += 1;
+                }
+                Err(e) if line.starts_with("BUG_") && matches!(e.kind, AsmErrorKind::NotAnInstruction(_)) => {
+                }
+                Err(e) => failures.push(format!("{line:?}: {e}")),
+            }
+        }
+    }
+    println!("disasm: {checked} lines printed by {kernel} assemble and print back");
+    assert!(checked > 1000);
+    assert!(failures.is_empty(), "{} lines:\n{}", failures.len(), failures.join("\n"));
+}
