@@ -10,7 +10,6 @@ use crate::kernel::Kernel;
 use crate::syscall::__sys_bpf;
 use crate::task::Task;
 use bpf_core::errno::{Errno, EINVAL};
-use bpf_core::maps::is_fd_map;
 use bpf_core::trace::BpfTrace;
 use bpf_core::uapi::*;
 
@@ -290,23 +289,21 @@ impl<'a> Bpf<'a> {
         self.sys_bpf(BPF_MAP_CREATE, &attr.to_bytes()).0
     }
 
-    fn value_size_of(&self, map_fd: i32) -> Result<usize, Errno> {
-        let info = self.map_get_info(map_fd)?;
-        let t = BpfMapType(info.map_type);
-        let percpu = matches!(
-            t,
-            BPF_MAP_TYPE_PERCPU_HASH
-                | BPF_MAP_TYPE_PERCPU_ARRAY
-                | BPF_MAP_TYPE_LRU_PERCPU_HASH
-                | BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE
-        );
-        Ok(if percpu {
-            info.value_size.next_multiple_of(8) as usize * self.kernel.nr_cpus() as usize
-        } else if is_fd_map(t) {
-            4
-        } else {
-            info.value_size as usize
-        })
+    /// The value size the system call moves for the map behind `map_fd`
+    /// (what a library knows from its map definitions). For an fd that is
+    /// no map, any size: the system call refuses it first.
+    fn value_size_of(&self, map_fd: i32) -> usize {
+        match self.task.fdget(map_fd) {
+            Ok(crate::task::File::Map(m)) => m.map().bpf_map_value_size(self.kernel.nr_cpus()) as usize,
+            _ => 8,
+        }
+    }
+
+    fn key_size_of(&self, map_fd: i32) -> usize {
+        match self.task.fdget(map_fd) {
+            Ok(crate::task::File::Map(m)) => m.map().key_size as usize,
+            _ => 8,
+        }
     }
 
     fn elem(
@@ -326,7 +323,7 @@ impl<'a> Bpf<'a> {
     /// `BPF_MAP_LOOKUP_ELEM` with `flags`: the value (every CPU's copy,
     /// 8-byte aligned, for per-CPU maps; the program id for a prog_array).
     pub fn map_lookup_elem_flags(&self, map_fd: i32, key: &[u8], flags: u64) -> Result<Vec<u8>, Errno> {
-        let size = self.value_size_of(map_fd)?;
+        let size = self.value_size_of(map_fd);
         let out = self.scratch(&vec![0u8; size]);
         self.elem(BPF_MAP_LOOKUP_ELEM, map_fd, Some(key), out.addr, flags)?;
         self.task.mem().read(out.addr, size)
@@ -351,7 +348,7 @@ impl<'a> Bpf<'a> {
 
     /// `BPF_MAP_GET_NEXT_KEY`: the key after `key` (the first for `None`).
     pub fn map_get_next_key(&self, map_fd: i32, key: Option<&[u8]>) -> Result<Vec<u8>, Errno> {
-        let ks = self.map_get_info(map_fd)?.key_size as usize;
+        let ks = self.key_size_of(map_fd);
         let out = self.scratch(&vec![0u8; ks]);
         self.elem(BPF_MAP_GET_NEXT_KEY, map_fd, key, out.addr, 0)?;
         self.task.mem().read(out.addr, ks)
