@@ -40,6 +40,8 @@ pub mod idr;
 pub mod kernel;
 pub mod mm;
 pub mod netdev;
+#[cfg(test)]
+mod selftests;
 pub mod skb;
 pub mod syscall;
 pub mod task;

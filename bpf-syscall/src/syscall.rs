@@ -883,6 +883,20 @@ fn bpf_prog_load_steps(
         return free_used_maps(trace, prog, e);
     }
 
+    bpf_prog_load_publish(kernel, task, prog, trace)
+}
+
+/// The second half of `bpf_prog_load`, after `bpf_check` accepted the
+/// program: `bpf_prog_select_runtime`, `bpf_prog_alloc_id`, then the
+/// notifications and the fd. Split out so the steps after the verifier
+/// can be exercised on programs built by hand.
+pub(crate) fn bpf_prog_load_publish(
+    kernel: &Kernel,
+    task: &Task,
+    prog: Box<BpfProg>,
+    trace: &mut BpfTrace,
+) -> Result<i32, Errno> {
+    let bpf_cap = task.cred().bpf_capable();
     trace.call("bpf_prog_select_runtime");
     let rt = kernel.runtime();
     let (mut prog, r) = trace.nested(|t| bpf_prog_select_runtime(prog, &rt, t));

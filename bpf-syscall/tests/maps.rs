@@ -28,7 +28,11 @@ fn create_errnos_leave_nothing() {
     let arr = || MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 1);
     let cases: Vec<(&str, MapCreateOpts, Errno)> = vec![
         ("rdonly|wronly", arr().flags(BpfMapFlags::BPF_F_RDONLY | BpfMapFlags::BPF_F_WRONLY), EINVAL),
-        ("map_extra", MapCreateOpts { attr: BpfAttrMapCreate { map_extra: 1, ..arr().attr }, ..arr() }, EINVAL),
+        (
+            "map_extra",
+            MapCreateOpts { attr: BpfAttrMapCreate { map_extra: 1, ..arr().attr }, ..arr() },
+            EINVAL,
+        ),
         ("unknown type", MapCreateOpts::new(BpfMapType(99), 4, 4, 1), EINVAL),
         ("type 0", MapCreateOpts::new(BPF_MAP_TYPE_UNSPEC, 4, 4, 1), EINVAL),
         ("bad name", arr().name("x y"), EINVAL),
@@ -47,12 +51,18 @@ fn create_errnos_leave_nothing() {
         ),
         (
             "btf ids without a btf fd",
-            MapCreateOpts { attr: BpfAttrMapCreate { btf_key_type_id: 1, btf_value_type_id: 2, btf_fd: 99, ..arr().attr }, ..arr() },
+            MapCreateOpts {
+                attr: BpfAttrMapCreate { btf_key_type_id: 1, btf_value_type_id: 2, btf_fd: 99, ..arr().attr },
+                ..arr()
+            },
             EBADF,
         ),
         (
             "numa node 1 (one node online)",
-            MapCreateOpts { attr: BpfAttrMapCreate { numa_node: 1, ..arr().flags(BpfMapFlags::BPF_F_NUMA_NODE).attr }, ..arr() },
+            MapCreateOpts {
+                attr: BpfAttrMapCreate { numa_node: 1, ..arr().flags(BpfMapFlags::BPF_F_NUMA_NODE).attr },
+                ..arr()
+            },
             EINVAL,
         ),
         (
@@ -60,8 +70,16 @@ fn create_errnos_leave_nothing() {
             MapCreateOpts { attr: BpfAttrMapCreate { excl_prog_hash_size: 32, ..arr().attr }, ..arr() },
             EINVAL,
         ),
-        ("no map device", MapCreateOpts { attr: BpfAttrMapCreate { map_ifindex: 42, ..arr().attr }, ..arr() }, EINVAL),
-        ("lo has no ndo_bpf", MapCreateOpts { attr: BpfAttrMapCreate { map_ifindex: 1, ..arr().attr }, ..arr() }, EOPNOTSUPP),
+        (
+            "no map device",
+            MapCreateOpts { attr: BpfAttrMapCreate { map_ifindex: 42, ..arr().attr }, ..arr() },
+            EINVAL,
+        ),
+        (
+            "lo has no ndo_bpf",
+            MapCreateOpts { attr: BpfAttrMapCreate { map_ifindex: 1, ..arr().attr }, ..arr() },
+            EOPNOTSUPP,
+        ),
     ];
     for (what, opts, errno) in cases {
         assert_eq!(bpf.map_create(&opts), Err(errno), "{what}");
@@ -208,12 +226,16 @@ fn percpu_values_through_the_syscall() {
 fn fd_permissions_and_freeze() {
     let (k, t) = k();
     let bpf = Bpf::new(&k, &t);
-    let ro = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 4).flags(BpfMapFlags::BPF_F_RDONLY)).unwrap();
+    let ro = bpf
+        .map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 4).flags(BpfMapFlags::BPF_F_RDONLY))
+        .unwrap();
     assert_eq!(bpf.map_update_elem(ro, &u32k(1), &[1; 4], 0), Err(EPERM));
     assert!(bpf.map_lookup_elem(ro, &u32k(1)).is_ok());
     // The fd-only flag is not the map's.
     assert_eq!(bpf.map_get_info(ro).unwrap().map_flags, 0);
-    let wo = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 4).flags(BpfMapFlags::BPF_F_WRONLY)).unwrap();
+    let wo = bpf
+        .map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 4).flags(BpfMapFlags::BPF_F_WRONLY))
+        .unwrap();
     assert_eq!(bpf.map_lookup_elem(wo, &u32k(1)), Err(EPERM));
     assert_eq!(bpf.map_get_next_key(wo, None), Err(EPERM));
     assert_eq!(bpf.map_delete_elem(wo, &u32k(1)), Err(EINVAL));
@@ -253,7 +275,13 @@ fn prog_array_takes_program_fds() {
 fn map_info() {
     let (k, t) = k();
     let bpf = Bpf::new(&k, &t);
-    let fd = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 2).name("counts").flags(BpfMapFlags::BPF_F_RDONLY_PROG)).unwrap();
+    let fd = bpf
+        .map_create(
+            &MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 2)
+                .name("counts")
+                .flags(BpfMapFlags::BPF_F_RDONLY_PROG),
+        )
+        .unwrap();
     let info = bpf.map_get_info(fd).unwrap();
     assert_eq!(
         (info.map_type, info.key_size, info.value_size, info.max_entries, info.map_flags),
