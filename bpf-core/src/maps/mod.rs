@@ -82,7 +82,19 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     /// `bpf_map_copy_value()` for the system call: the value of `key` into
     /// `value`, which is [`BpfMap::bpf_map_value_size`] bytes (every CPU's
     /// copy for per-CPU maps, the program id for a prog_array).
-    fn map_lookup_elem_sys(&self, key: &[u8], value: &mut [u8]) -> Result<(), Errno>;
+    ///
+    /// The default copies `value.len()` bytes from where
+    /// [`BpfMapOps::map_lookup_elem`] points (`copy_map_value`), which is
+    /// right for maps with one plain value per key; `ENOENT` when the key
+    /// is absent.
+    fn map_lookup_elem_sys(&self, key: &[u8], value: &mut [u8]) -> Result<(), Errno> {
+        let p = self.map_lookup_elem(key).ok_or(crate::errno::ENOENT)?;
+        // SAFETY: `map_lookup_elem` returns a pointer to the key's value,
+        // which is `value_size` bytes, and the system call's buffer for a
+        // map with one plain value per key is `value_size` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(p.as_ptr(), value.as_mut_ptr(), value.len()) };
+        Ok(())
+    }
     /// `bpf_map_update_value()` for the system call; `value` is
     /// [`BpfMap::bpf_map_value_size`] bytes. fd maps are updated through
     /// [`BpfMapOps::map_fd_update_prog`] instead.
@@ -105,8 +117,10 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     fn map_get_hash(&self) -> Option<[u8; 32]> {
         None
     }
-    /// `map_mem_usage`: bytes the map occupies.
-    fn map_mem_usage(&self) -> u64;
+    /// `map_mem_usage`: bytes the map occupies (0 if the type does not say).
+    fn map_mem_usage(&self) -> u64 {
+        0
+    }
 }
 
 /// `struct bpf_map_owner`: what the first program to use a prog_array
@@ -293,6 +307,32 @@ fn is_percpu(t: BpfMapType) -> bool {
 }
 
 impl BpfMap {
+    /// A map of `map_type` with its sizes, flags and ops, and every other
+    /// field in its initial state (no name, id 0, not frozen, no owner, no
+    /// user references). For maps built outside `map_create` (tests, tools
+    /// that run programs without a kernel).
+    pub fn new(
+        map_type: BpfMapType,
+        key_size: u32,
+        value_size: u32,
+        max_entries: u32,
+        map_flags: BpfMapFlags,
+        ops: Box<dyn BpfMapOps>,
+    ) -> BpfMap {
+        let attr = BpfMapAttr {
+            map_type,
+            key_size,
+            value_size,
+            max_entries,
+            map_flags: map_flags.bits(),
+            numa_node: NUMA_NO_NODE,
+            map_extra: 0,
+        };
+        let mut m = BpfMap::from_attr(&attr, ops);
+        m.map_flags = map_flags;
+        m
+    }
+
     /// Mirrors `kernel/bpf/syscall.c:bpf_map_init_from_attr()`: the common
     /// attributes; `BPF_F_RDONLY` / `BPF_F_WRONLY` belong to the fd, not
     /// the map (`bpf_map_flags_retain_permanent`).
