@@ -851,17 +851,12 @@ fn bpf_prog_load_steps(
             trace.label("free_prog");
             return Err(e);
         }
-        // From here on, freeing the program unbinds it from its device
-        // (bpf_prog_free_deferred -> bpf_prog_dev_bound_destroy).
-        let offload = kernel.config().offload.clone();
-        prog.aux.free_hook = Some(BpfFreeHook::new(move |p: &BpfProg| offload.bpf_prog_dev_bound_destroy(p)));
     }
 
     trace.call("find_prog_type");
     if let Err(e) = find_prog_type(prog_type, &mut prog) {
         trace.failed("find_prog_type", e);
-        trace.label("free_prog");
-        return Err(e);
+        return free_prog(kernel, trace, prog, e);
     }
     prog.aux.load_time = kernel.ktime_get_boottime_ns();
     trace.call("bpf_obj_name_cpy");
@@ -869,8 +864,7 @@ fn bpf_prog_load_steps(
         Ok(n) => prog.aux.name = n,
         Err(e) => {
             trace.failed("bpf_obj_name_cpy", e);
-            trace.label("free_prog");
-            return Err(e);
+            return free_prog(kernel, trace, prog, e);
         }
     }
     trace.call("security_bpf_prog_load");
@@ -880,7 +874,7 @@ fn bpf_prog_load_steps(
     let io = TaskVerifierIo::new(task);
     if let Err(e) = bpf_verifier::bpf_check(&mut prog, &attr, uattr, uattr_size, &io) {
         trace.failed("bpf_check", e);
-        return free_used_maps(trace, prog, e);
+        return free_used_maps(kernel, trace, prog, e);
     }
 
     bpf_prog_load_publish(kernel, task, prog, trace)
@@ -902,7 +896,7 @@ pub(crate) fn bpf_prog_load_publish(
     let (mut prog, r) = trace.nested(|t| bpf_prog_select_runtime(prog, &rt, t));
     if let Err(e) = r {
         trace.failed("bpf_prog_select_runtime", e);
-        return free_used_maps(trace, prog, e);
+        return free_used_maps(kernel, trace, prog, e);
     }
 
     trace.call("bpf_prog_alloc_id");
@@ -910,7 +904,7 @@ pub(crate) fn bpf_prog_load_publish(
         Ok(id) => id,
         Err(e) => {
             trace.failed("bpf_prog_alloc_id", e);
-            return free_used_maps(trace, prog, e);
+            return free_used_maps(kernel, trace, prog, e);
         }
     };
     prog.aux.id = id;
@@ -921,9 +915,6 @@ pub(crate) fn bpf_prog_load_publish(
     trace.call("bpf_prog_kallsyms_add");
     bpf_prog_kallsyms_add(&kernel.inner.kallsyms, &mut prog, bpf_cap);
     let weak = kernel.downgrade();
-    if let Some(h) = prog.aux.free_hook.take() {
-        drop(h);
-    }
     prog.aux.free_hook = Some(BpfFreeHook::new(move |p: &BpfProg| {
         if let Some(k) = weak.upgrade() {
             k.bpf_prog_put_deferred(p);
@@ -949,12 +940,32 @@ pub(crate) fn bpf_prog_load_publish(
 }
 
 /// The `free_used_maps:` label: `__bpf_prog_put_noref` frees the program,
-/// its JIT image and its map references (by dropping it here).
-fn free_used_maps(trace: &mut BpfTrace, prog: Box<BpfProg>, e: Errno) -> Result<i32, Errno> {
+/// its JIT image and its map references (by dropping it here), and
+/// `bpf_prog_free_deferred` unbinds a device-bound one.
+fn free_used_maps(kernel: &Kernel, trace: &mut BpfTrace, prog: Box<BpfProg>, e: Errno) -> Result<i32, Errno> {
     trace.label("free_used_maps");
     trace.call("__bpf_prog_put_noref");
-    drop(prog);
+    bpf_prog_free(kernel, prog);
     Err(e)
+}
+
+/// The `free_prog:` label after `bpf_prog_dev_bound_init` succeeded:
+/// `bpf_prog_free`.
+fn free_prog(kernel: &Kernel, trace: &mut BpfTrace, prog: Box<BpfProg>, e: Errno) -> Result<i32, Errno> {
+    trace.label("free_prog");
+    bpf_prog_free(kernel, prog);
+    Err(e)
+}
+
+/// Mirrors `kernel/bpf/core.c:bpf_prog_free()` for a program that was
+/// never published: a device-bound one leaves its device
+/// (`bpf_prog_dev_bound_destroy`), then the memory, the JIT image and the
+/// map references go.
+fn bpf_prog_free(kernel: &Kernel, prog: Box<BpfProg>) {
+    if prog.aux.dev_bound {
+        kernel.config().offload.bpf_prog_dev_bound_destroy(&prog);
+    }
+    drop(prog);
 }
 
 /// Mirrors `kernel/bpf/syscall.c:bpf_prog_new_fd()`: an fd holding the

@@ -236,7 +236,9 @@ fn names_signatures_tokens() {
 
 #[test]
 fn device_binding() {
-    let (k, t) = root();
+    let devs = Arc::new(bpf_offload::BpfOffloadDevs::default());
+    let k = Kernel::with_config(bpf_syscall::KernelConfig { offload: devs.clone(), ..Default::default() });
+    let t = Task::root();
     // Recorded on 6.18.44: no such device EINVAL, lo (no ndo_bpf)
     // EOPNOTSUPP, offload to a device without an offload engine EINVAL,
     // a socket filter with an ifindex EINVAL.
@@ -258,8 +260,13 @@ fn device_binding() {
     o.prog_flags = BpfProgFlags::BPF_F_XDP_DEV_BOUND_ONLY.bits();
     o.trace = true;
     let out = Bpf::new(&k, &t).prog_load(&o);
-    if out.result.is_err() {
+    if let Ok(fd) = out.result {
+        assert_eq!(devs.bpf_offload_find_netdev(eth).map(|d| d.progs), Some(1));
+        Bpf::new(&k, &t).close(fd).unwrap();
+        assert_eq!(devs.bpf_offload_find_netdev(eth).map(|d| d.progs), Some(0), "unbound on release");
+    } else {
         assert!(out.trace.unwrap().calls().contains(&"bpf_check"));
+        assert_eq!(devs.bpf_offload_find_netdev(eth).map(|d| d.progs), Some(0), "unbound again");
     }
 }
 
