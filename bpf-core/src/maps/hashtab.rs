@@ -701,4 +701,81 @@ mod tests {
         m.ops.map_update_elem(&0u32.to_le_bytes(), &[1, 0, 0, 0], 0).unwrap();
         assert_eq!(walk(&m), ["00000000", "02000000"]);
     }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        #[derive(Clone, Debug)]
+        enum Op {
+            Update(u8, u32, u64),
+            Delete(u8),
+            Lookup(u8),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                (0u8..24, 0u32..4, any::<u32>()).prop_map(|(k, f, v)| Op::Update(k, f, u64::from(v))),
+                (0u8..24).prop_map(Op::Delete),
+                (0u8..24).prop_map(Op::Lookup),
+            ]
+        }
+
+        proptest! {
+            /// Any sequence of operations agrees with a plain map that has
+            /// the kernel's rules (flags, capacity), and a walk visits every
+            /// key exactly once.
+            #[test]
+            fn behaves_like_a_bounded_map(ops in proptest::collection::vec(op(), 0..200), percpu in any::<bool>()) {
+                let t = if percpu { BPF_MAP_TYPE_PERCPU_HASH } else { BPF_MAP_TYPE_HASH };
+                let m = bpf_map_alloc(&attr(t, 1, 8, 8, BpfMapFlags::empty()), &env()).unwrap();
+                let mut model: BTreeMap<u8, u64> = BTreeMap::new();
+                let vs = m.bpf_map_value_size(2) as usize;
+                for op in ops {
+                    match op {
+                        Op::Update(k, flags, v) => {
+                            let want = if flags > 2 {
+                                Err(EINVAL)
+                            } else if flags == 1 && model.contains_key(&k) {
+                                Err(EEXIST)
+                            } else if flags == 2 && !model.contains_key(&k) {
+                                Err(ENOENT)
+                            } else if !model.contains_key(&k) && model.len() >= 8 {
+                                Err(E2BIG)
+                            } else {
+                                Ok(())
+                            };
+                            let mut value = vec![0u8; vs];
+                            value[..8].copy_from_slice(&v.to_le_bytes());
+                            let got = m.ops.map_update_elem_sys(&[k], &value, u64::from(flags));
+                            prop_assert_eq!(got, want);
+                            if got.is_ok() {
+                                model.insert(k, v);
+                            }
+                        }
+                        Op::Delete(k) => {
+                            let want = if model.remove(&k).is_some() { Ok(()) } else { Err(ENOENT) };
+                            prop_assert_eq!(m.ops.map_delete_elem(&[k]), want);
+                        }
+                        Op::Lookup(k) => {
+                            let mut out = vec![0u8; vs];
+                            let got = m.ops.map_lookup_elem_sys(&[k], &mut out).map(|()| u64::from_le_bytes(out[..8].try_into().unwrap()));
+                            prop_assert_eq!(got, model.get(&k).copied().ok_or(ENOENT));
+                        }
+                    }
+                }
+                let mut seen = Vec::new();
+                let mut key: Option<[u8; 1]> = None;
+                let mut nk = [0u8; 1];
+                while m.ops.map_get_next_key(key.as_ref().map(|k| &k[..]), &mut nk).is_ok() {
+                    seen.push(nk[0]);
+                    key = Some(nk);
+                    prop_assert!(seen.len() <= 8);
+                }
+                seen.sort_unstable();
+                prop_assert_eq!(seen, model.keys().copied().collect::<Vec<_>>());
+            }
+        }
+    }
 }
