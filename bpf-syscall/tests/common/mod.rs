@@ -31,6 +31,22 @@ impl Snapshot {
         }
     }
 
+    /// Nothing is left behind since `self` (objects may have come and
+    /// gone: their events and counters are not compared).
+    pub fn assert_no_leak(&self, kernel: &Kernel, task: &Task, what: &str) {
+        let now = Snapshot::take(kernel, task);
+        assert_eq!(
+            (&now.prog_ids, &now.map_ids, now.kallsyms, &now.fds, now.mappings),
+            (&self.prog_ids, &self.map_ids, self.kallsyms, &self.fds, self.mappings),
+            "{what}: something leaked"
+        );
+        assert_eq!(
+            now.stats.progs_loaded - now.stats.progs_freed,
+            self.stats.progs_loaded - self.stats.progs_freed,
+            "{what}: a program was not freed"
+        );
+    }
+
     /// Nothing was created or left behind since `self`.
     pub fn assert_unchanged(&self, kernel: &Kernel, task: &Task, what: &str) {
         assert_eq!(&Snapshot::take(kernel, task), self, "{what}: something leaked");
