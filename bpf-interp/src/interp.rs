@@ -222,9 +222,6 @@ fn frame<M: Mode, const STACK: usize>(
     pc: usize,
     depth: u32,
 ) -> Result<u64, Fault> {
-    if env.live >= MAX_CALL_FRAMES {
-        return Err(env.fault(pc, InterpErrorKind::CallDepth { depth: env.live + 1 }));
-    }
     let mut stack = Stack::<STACK>([0; STACK]);
     let lo = stack.0.as_mut_ptr() as u64;
     let fp = lo + STACK as u64;
@@ -874,6 +871,11 @@ fn call_sub<M: Mode>(
     init: u16,
 ) -> Result<u64, Fault> {
     let target = jump::<M>(env, pc, rel, code.len())?;
+    // The verifier bounds the call chain (check_max_stack_depth); the
+    // interpreter recurses natively, so both modes enforce the bound.
+    if env.live >= MAX_CALL_FRAMES {
+        return Err(env.fault(pc, InterpErrorKind::CallDepth { depth: env.live + 1 }));
+    }
     let Some(idx) = stack_index(depth) else {
         return Err(
             env.fault(pc, InterpErrorKind::Unsupported { what: "a callee stack deeper than 512 bytes" })
