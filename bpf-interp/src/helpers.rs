@@ -116,5 +116,10 @@ pub enum HelperCalls<'a> {
     /// `BPF_CALL_IMM(func)`. The checked mode accepts only the helpers in
     /// the slice; the fast mode calls `__bpf_call_base + imm` as the kernel
     /// does.
+    ///
+    /// A helper is known by its address, so the `func` here must be the
+    /// one the rewrite took its `imm` from (the same table), and helpers
+    /// should be `#[inline(never)]`: an optimised build may give a small
+    /// function one copy per codegen unit, each with its own address.
     CallImm(&'a [HelperDesc]),
 }

@@ -171,15 +171,22 @@ pub fn prog(insns: Vec<BpfInsn>, stack_depth: u32, used_maps: Vec<Arc<BpfMap>>) 
 }
 
 // ---- helpers ----
+//
+// `#[inline(never)]`: an optimised build may otherwise give a small
+// function one copy per codegen unit, hence several addresses, and a helper
+// is named by its address.
 
+#[inline(never)]
 pub extern "C" fn h_ret_arg1(r1: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
     r1
 }
+#[inline(never)]
 pub extern "C" fn h_sum(r1: u64, r2: u64, r3: u64, r4: u64, r5: u64) -> u64 {
     r1.wrapping_add(r2).wrapping_add(r3).wrapping_add(r4).wrapping_add(r5)
 }
 
 /// `bpf_map_lookup_elem(map, key)`.
+#[inline(never)]
 pub extern "C" fn h_map_lookup(map: u64, key: u64, _: u64, _: u64, _: u64) -> u64 {
     // SAFETY: the checked mode validated r1 as a map of the run and r2 as
     // `key_size` readable bytes (HelperArg::MapPtr / MapKey); fast-mode
@@ -193,6 +200,7 @@ pub extern "C" fn h_map_lookup(map: u64, key: u64, _: u64, _: u64, _: u64) -> u6
 
 /// Returns a pointer to 16 bytes of a static scratch buffer, or NULL when
 /// r1 is 0 (a `RET_PTR_TO_MEM_OR_NULL` helper).
+#[inline(never)]
 pub extern "C" fn h_scratch(r1: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
     static SCRATCH: [u8; 16] =
         [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 9, 10, 11, 12, 13, 14, 15, 16];
