@@ -308,36 +308,53 @@ impl Engine {
             Engine::RbpfJit => "rbpf jit",
         }
     }
+}
 
-    /// Times `w` on this engine: ns per run, or why it cannot run it.
-    fn measure(self, w: &Workload) -> Result<f64, String> {
-        let mut mem = w.mem.clone();
-        match self {
+/// One run of a workload on an engine, returning r0.
+type Runner<'a> = Box<dyn FnMut() -> u64 + 'a>;
+
+/// What one engine needs to run a workload, prepared once.
+struct Prepared<'w> {
+    w: &'w Workload,
+    mem: Vec<u8>,
+    prog: BpfProg,
+    bytes: Vec<u8>,
+}
+
+impl<'w> Prepared<'w> {
+    fn new(w: &'w Workload) -> Self {
+        Prepared { w, mem: w.mem.clone(), prog: xlated(w), bytes: insns_to_bytes(&w.insns) }
+    }
+
+    /// A closure running the workload once on `engine`, or why there is none.
+    fn runner(&mut self, engine: Engine) -> Result<Runner<'_>, String> {
+        let w = self.w;
+        let mem = &mut self.mem;
+        match engine {
             Engine::InterpFast => {
-                let prog = xlated(w);
+                let prog = &self.prog;
                 let run = INTERPRETERS[stack_index(prog.aux.stack_depth).expect("stack fits")];
                 let ctx = mem.as_mut_ptr() as *const c_void;
-                time(w.expect, || run(black_box(ctx), black_box(&prog)))
+                Ok(Box::new(move || run(black_box(ctx), black_box(prog))))
             }
             Engine::InterpChecked => {
-                let cfg = RunConfig::new().with_mem(&mut mem).with_helpers(HelperCalls::ById(&HELPERS));
-                time(w.expect, || run_checked(black_box(&w.insns), &cfg).unwrap_or(u64::MAX))
+                let cfg = RunConfig::new().with_mem(mem).with_helpers(HelperCalls::ById(&HELPERS));
+                Ok(Box::new(move || run_checked(black_box(&w.insns), &cfg).unwrap_or(u64::MAX)))
             }
             Engine::RbpfInterp | Engine::RbpfJit => {
-                let bytes = insns_to_bytes(&w.insns);
-                let mut vm = rbpf::EbpfVmRaw::new(Some(&bytes)).map_err(|e| e.to_string())?;
+                let mut vm = rbpf::EbpfVmRaw::new(Some(&self.bytes)).map_err(|e| e.to_string())?;
                 vm.register_helper(HELPER_ADD_ID, rbpf_helper_add).map_err(|e| e.to_string())?;
-                if self == Engine::RbpfJit {
+                if engine == Engine::RbpfJit {
                     vm.jit_compile().map_err(|e| e.to_string())?;
-                    time(w.expect, || {
+                    Ok(Box::new(move || {
                         // SAFETY: rbpf's JIT runs the program on `mem`, which
-                        // outlives the call; the programs here only touch
-                        // `mem` and the stack (the checked mode verifies the
-                        // same programs before they are timed).
-                        unsafe { vm.execute_program_jit(black_box(&mut mem)) }.unwrap_or(u64::MAX)
-                    })
+                        // outlives the closure; the programs here only touch
+                        // `mem` and the stack (the checked mode ran each one
+                        // before it is timed).
+                        unsafe { vm.execute_program_jit(black_box(mem)) }.unwrap_or(u64::MAX)
+                    }))
                 } else {
-                    time(w.expect, || vm.execute_program(black_box(&mut mem)).unwrap_or(u64::MAX))
+                    Ok(Box::new(move || vm.execute_program(black_box(mem)).unwrap_or(u64::MAX)))
                 }
             }
         }
@@ -362,33 +379,55 @@ fn xlated(w: &Workload) -> BpfProg {
     *prog
 }
 
-/// Best ns per call of `f` over several batches of at least 50 ms, after
-/// checking that it returns `expect`.
-fn time(expect: u64, mut f: impl FnMut() -> u64) -> Result<f64, String> {
-    let got = f();
-    if got != expect {
-        return Err(format!("returned {got:#x}, expected {expect:#x}"));
-    }
-    let mut iters = 1u64;
-    loop {
-        let t = Instant::now();
-        for _ in 0..iters {
-            black_box(f());
+/// Best ns per run of each runner, measured in interleaved rounds (each
+/// round times a batch of every engine in turn) so that a change of load
+/// on the machine affects all engines alike. A batch lasts at least 30 ms.
+fn time_all(expect: u64, runners: &mut [(Engine, Result<Runner<'_>, String>)]) -> Vec<Result<f64, String>> {
+    let mut iters = vec![0u64; runners.len()];
+    let mut best = vec![f64::INFINITY; runners.len()];
+    let mut errs: Vec<Option<String>> = vec![None; runners.len()];
+    for (k, (_, r)) in runners.iter_mut().enumerate() {
+        let f = match r {
+            Ok(f) => f,
+            Err(e) => {
+                errs[k] = Some(e.clone());
+                continue;
+            }
+        };
+        let got = f();
+        if got != expect {
+            errs[k] = Some(format!("returned {got:#x}, expected {expect:#x}"));
+            continue;
         }
-        if t.elapsed() >= Duration::from_millis(50) {
-            break;
+        let mut n = 1u64;
+        loop {
+            let t = Instant::now();
+            for _ in 0..n {
+                black_box(f());
+            }
+            if t.elapsed() >= Duration::from_millis(30) {
+                break;
+            }
+            n *= 2;
         }
-        iters *= 2;
+        iters[k] = n;
     }
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let t = Instant::now();
-        for _ in 0..iters {
-            black_box(f());
+    for _round in 0..7 {
+        for (k, (_, r)) in runners.iter_mut().enumerate() {
+            let (Ok(f), None) = (r, &errs[k]) else { continue };
+            let t = Instant::now();
+            for _ in 0..iters[k] {
+                black_box(f());
+            }
+            best[k] = best[k].min(t.elapsed().as_nanos() as f64 / iters[k] as f64);
         }
-        best = best.min(t.elapsed().as_nanos() as f64 / iters as f64);
     }
-    Ok(best)
+    (0..runners.len())
+        .map(|k| match &errs[k] {
+            Some(e) => Err(e.clone()),
+            None => Ok(best[k]),
+        })
+        .collect()
 }
 
 /// One measurement.
@@ -415,8 +454,12 @@ fn main() {
             other => panic!("{}: the checked mode gives {other:?}, expected r0 = {:#x}", w.name, w.expect),
         };
         println!("{}: {} ({} insns per run)", w.name, w.what, stats.insns);
-        for e in Engine::ALL {
-            let ns = e.measure(&w);
+        let mut prepared: Vec<Prepared> = Engine::ALL.iter().map(|_| Prepared::new(&w)).collect();
+        let mut runners: Vec<_> =
+            Engine::ALL.iter().zip(prepared.iter_mut()).map(|(&e, p)| (e, p.runner(e))).collect();
+        let times = time_all(w.expect, &mut runners);
+        drop(runners);
+        for (e, ns) in Engine::ALL.into_iter().zip(times) {
             match &ns {
                 Ok(ns) => println!(
                     "  {:<16} {:>10.3} ns/insn {:>14.0} ns/run",

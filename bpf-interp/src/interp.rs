@@ -25,7 +25,7 @@ use bpf_core::helpers::{bpf_call_target_addr, BpfHelperFn};
 use bpf_core::maps::BpfMap;
 use bpf_core::prog::BpfProg;
 use bpf_core::uapi::*;
-use std::mem::size_of;
+use std::mem::{size_of, MaybeUninit};
 use std::ptr;
 use std::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, AtomicU8, Ordering::SeqCst};
 use std::sync::Arc;
@@ -37,8 +37,8 @@ pub(crate) type Fault = Box<InterpError>;
 pub(crate) trait Mode: 'static {
     /// Validate every access, jump, call and register read.
     const CHECKED: bool;
-    /// `interpreters_args[]` of this mode: one frame per stack size.
-    const FRAMES: [FrameFn; 16];
+    /// `interpreters[]` of this mode: a main frame per stack size.
+    const MAIN: [MainFn; 16];
 }
 
 /// Trusts the verifier, as the kernel's interpreter does.
@@ -46,10 +46,10 @@ pub(crate) struct Fast;
 /// Validates everything against the run's regions.
 pub(crate) struct Checked;
 
-/// A frame entry: `__bpf_prog_run_args<N>` with the run's state.
-pub(crate) type FrameFn = fn(&mut Env<'_>, [u64; 5], u16, &[BpfInsn], usize, u32) -> Result<u64, Fault>;
+/// A main-frame entry: `__bpf_prog_run<N>` with the run's state.
+pub(crate) type MainFn = fn(&mut Env<'_>, [u64; 5], &[BpfInsn], u32) -> Result<u64, Fault>;
 
-macro_rules! frames {
+macro_rules! main_frames {
     ($m:ty) => {
         [
             frame::<$m, 32>,
@@ -74,12 +74,12 @@ macro_rules! frames {
 
 impl Mode for Fast {
     const CHECKED: bool = false;
-    const FRAMES: [FrameFn; 16] = frames!(Fast);
+    const MAIN: [MainFn; 16] = main_frames!(Fast);
 }
 
 impl Mode for Checked {
     const CHECKED: bool = true;
-    const FRAMES: [FrameFn; 16] = frames!(Checked);
+    const MAIN: [MainFn; 16] = main_frames!(Checked);
 }
 
 /// `round_up(max(stack_depth, 1), 32) / 32 - 1`: the interpreter variant
@@ -103,6 +103,8 @@ pub(crate) struct Env<'c> {
     pub set: InsnSet,
     /// Frames live (1 while only the main program runs).
     pub live: usize,
+    /// Tail calls the current frame has taken (for error reports).
+    pub tail_calls: u32,
     /// `call %rN` is accepted (helpers by id).
     pub callx: bool,
     // ---- checked mode only ----
@@ -126,6 +128,7 @@ impl<'c> Env<'c> {
             helpers: Helpers::Kernel,
             set: InsnSet::Xlated,
             live: 0,
+            tail_calls: 0,
             callx: false,
             regions: Vec::new(),
             stacks: Vec::new(),
@@ -140,7 +143,7 @@ impl<'c> Env<'c> {
 
     #[cold]
     pub(crate) fn fault(&self, insn: usize, kind: InterpErrorKind) -> Fault {
-        Box::new(InterpError { insn, frame: self.live.saturating_sub(1), tail_calls: 0, kind })
+        Box::new(InterpError { insn, frame: self.live.saturating_sub(1), tail_calls: self.tail_calls, kind })
     }
 
     fn map_by_addr(&self, addr: u64) -> Option<&Arc<BpfMap>> {
@@ -203,91 +206,61 @@ impl<'c> Env<'c> {
 #[repr(C, align(8))]
 struct Stack<const N: usize>([u8; N]);
 
-/// How a program (one frame's chain of tail calls) ended.
-pub(crate) enum Exit {
-    /// `BPF_EXIT` with r0.
-    Ret(u64),
-    /// `BPF_TAIL_CALL` into this program.
-    TailCall(Arc<BpfProg>),
-}
+/// Stack for the callee frames of bpf-to-bpf calls: up to
+/// `MAX_CALL_FRAMES - 1` frames of at most 512 bytes. Left uninitialised;
+/// each callee frame is zeroed when the call makes it.
+const ARENA: usize = (MAX_CALL_FRAMES - 1) * MAX_BPF_STACK as usize;
 
-/// Mirrors `kernel/bpf/core.c:__bpf_prog_run_args<N>()` (and, for the main
-/// program, `__bpf_prog_run<N>()`): a frame with a `STACK`-byte stack,
-/// r1..r5 from the caller, r10 at the top of the stack.
+#[repr(C, align(8))]
+struct Arena(MaybeUninit<[u8; ARENA]>);
+
+/// Mirrors `kernel/bpf/core.c:__bpf_prog_run<STACK>()`: the main frame, a
+/// `STACK`-byte stack with r10 at its top, r1..r5 from `args`, and room
+/// for the frames of bpf-to-bpf calls.
+///
+/// The kernel runs a bpf-to-bpf call by recursing into
+/// `interpreters_args[]`, a new C frame with its own registers and stack.
+/// Here the loop keeps the caller's registers in an array and carves the
+/// callee's stack from [`Arena`]: the same semantics (r1..r10 of the caller
+/// come back unchanged, r0 carries the result, each frame has its own
+/// zeroed stack of its rounded-up depth), without native recursion.
 fn frame<M: Mode, const STACK: usize>(
     env: &mut Env<'_>,
     args: [u64; 5],
-    init: u16,
     code: &[BpfInsn],
-    pc: usize,
     depth: u32,
 ) -> Result<u64, Fault> {
     let mut stack = Stack::<STACK>([0; STACK]);
-    let lo = stack.0.as_mut_ptr() as u64;
-    let fp = lo + STACK as u64;
+    let mut arena = Arena(MaybeUninit::uninit());
+    let fp = stack.0.as_mut_ptr() as u64 + STACK as u64;
+    let arena_top = arena.0.as_mut_ptr() as u64 + ARENA as u64;
     let mut regs = [0u64; 16];
     regs[1..6].copy_from_slice(&args);
     regs[BPF_REG_FP as usize] = fp;
-    env.live += 1;
+    env.live = 1;
+    env.tail_calls = 0;
     if M::CHECKED {
         env.stacks.push((fp - u64::from(depth.min(STACK as u32)), fp));
     }
-    let r = run_chain::<M>(env, &mut regs, code, pc, init | 1 << BPF_REG_FP);
+    let r = ___bpf_prog_run::<M>(env, &mut regs, code, arena_top);
     if M::CHECKED {
-        env.stacks.pop();
+        env.stacks.clear();
     }
-    env.live -= 1;
     r
 }
 
-/// Runs one frame: its program, then whatever it tail-calls, in the same
-/// frame (same registers, same stack), as `JMP_TAIL_CALL` does.
-fn run_chain<M: Mode>(
-    env: &mut Env<'_>,
-    regs: &mut [u64; 16],
-    code: &[BpfInsn],
-    pc: usize,
+/// A caller's state, saved across a bpf-to-bpf call.
+struct CallFrame {
+    /// The caller's program (a tail call may have replaced the entry one).
+    code: *const [BpfInsn],
+    ret_pc: usize,
+    /// r1..r10 of the caller.
+    regs: [u64; 10],
+    /// Where the caller's next callee frame would start.
+    arena_sp: u64,
     init: u16,
-) -> Result<u64, Fault> {
-    let mut held: Option<Arc<BpfProg>> = None;
-    let mut pc = pc;
-    let mut init = init;
-    let mut tail_call_cnt = 0u32;
-    loop {
-        let insns = match &held {
-            Some(p) => p.insns(),
-            None => code,
-        };
-        let exit =
-            ___bpf_prog_run::<M>(env, regs, insns, pc, init, &mut tail_call_cnt).map_err(|mut e| {
-                if e.frame + 1 == env.live {
-                    e.tail_calls = tail_call_cnt;
-                }
-                e
-            })?;
-        match exit {
-            Exit::Ret(r0) => return Ok(r0),
-            Exit::TailCall(prog) => {
-                if M::CHECKED {
-                    crate::validate::check_insns(prog.insns(), InsnSet::Xlated, false).map_err(|mut e| {
-                        e.frame = env.live - 1;
-                        e.tail_calls = tail_call_cnt;
-                        Box::new(e)
-                    })?;
-                    for m in &prog.aux.used_maps {
-                        if env.map_by_addr(Arc::as_ptr(m) as u64).is_none() {
-                            env.maps.push(m.clone());
-                        }
-                    }
-                }
-                held = Some(prog);
-                pc = 0;
-                // The target starts as a program does: only the context
-                // (r1) and the frame pointer are known to it.
-                init = 1 << 1 | 1 << BPF_REG_FP;
-            }
-        }
-    }
+    tail_call_cnt: u32,
+    may_goto_cnt: u32,
 }
 
 /// The registers an instruction reads and writes (checked mode's
@@ -420,20 +393,30 @@ fn smod32(a: u64, b: u32) -> u64 {
 
 /// Mirrors `kernel/bpf/core.c:___bpf_prog_run()` (v6.18).
 ///
-/// Decodes and executes instructions from `pc` until `BPF_EXIT` (returns
-/// r0) or a tail call (returns the target for [`run_chain`] to continue
-/// with). `init` is the mask of initialised registers (checked mode).
+/// Decodes and executes `entry` from its first instruction until the
+/// main frame's `BPF_EXIT`, and returns r0. Bpf-to-bpf calls push the
+/// caller onto `frames` and carve the callee's stack below `arena_top`;
+/// tail calls replace the running program in the same frame.
 #[inline(never)]
 fn ___bpf_prog_run<M: Mode>(
     env: &mut Env<'_>,
     regs: &mut [u64; 16],
-    code: &[BpfInsn],
-    mut pc: usize,
-    mut init: u16,
-    tail_call_cnt: &mut u32,
-) -> Result<Exit, Fault> {
-    let len = code.len();
+    entry: &[BpfInsn],
+    arena_top: u64,
+) -> Result<u64, Fault> {
+    // Programs reached by tail calls, kept alive until the run ends.
+    let mut held: Vec<Arc<BpfProg>> = Vec::new();
+    let mut code: &[BpfInsn] = entry;
+    let mut len = code.len();
+    let mut pc = 0usize;
+    // Registers known to be written (checked mode): r1..r5 and r10.
+    let mut init: u16 = CALLER_SAVED | 1 << BPF_REG_FP;
+    let mut tail_call_cnt = 0u32;
     let mut may_goto_cnt = BPF_MAX_LOOPS;
+    let mut frames: [MaybeUninit<CallFrame>; MAX_CALL_FRAMES - 1] =
+        [const { MaybeUninit::uninit() }; MAX_CALL_FRAMES - 1];
+    let mut depth = 0usize;
+    let mut arena_sp = arena_top;
     loop {
         let insn = if M::CHECKED {
             let Some(&insn) = code.get(pc) else {
@@ -459,17 +442,70 @@ fn ___bpf_prog_run<M: Mode>(
             // `pc` is in bounds.
             unsafe { *code.get_unchecked(pc) }
         };
-        let dst = (insn.regs & 0x0f) as usize;
-        let src = (insn.regs >> 4) as usize;
-        let imm = insn.imm;
-        let off = insn.off;
+        // The fields are decoded in the arms that use them, so the dispatch
+        // itself does no more than load the instruction and jump.
+        let w = insn.to_u64();
+        macro_rules! dst {
+            () => {
+                ((w >> 8) & 0x0f) as usize
+            };
+        }
+        macro_rules! src {
+            () => {
+                ((w >> 12) & 0x0f) as usize
+            };
+        }
+        macro_rules! off {
+            () => {
+                ((w >> 16) as u16 as i16)
+            };
+        }
+        macro_rules! imm {
+            () => {
+                ((w >> 32) as u32 as i32)
+            };
+        }
         // IMM as the kernel's 64-bit operations see it: sign-extended.
-        let imm64 = imm as i64 as u64;
+        macro_rules! imm64 {
+            () => {
+                (imm!() as i64 as u64)
+            };
+        }
+
+        // BPF_EXIT: return from the main frame, or back to the caller with
+        // its registers, program and counters.
+        macro_rules! exit_frame {
+            () => {{
+                if depth == 0 {
+                    return Ok(regs[0]);
+                }
+                depth -= 1;
+                // SAFETY: frames[..=depth] were written by the calls that
+                // made them live; each is read once, here.
+                let f = unsafe { frames[depth].assume_init_read() };
+                regs[1..=10].copy_from_slice(&f.regs);
+                // SAFETY: `f.code` is `entry` or a program in `held`, both
+                // alive until this function returns.
+                code = unsafe { &*f.code };
+                len = code.len();
+                pc = f.ret_pc + 1;
+                arena_sp = f.arena_sp;
+                init = (f.init & !CALLER_SAVED) | 1;
+                tail_call_cnt = f.tail_call_cnt;
+                may_goto_cnt = f.may_goto_cnt;
+                env.live = depth + 1;
+                env.tail_calls = tail_call_cnt;
+                if M::CHECKED {
+                    env.stacks.pop();
+                }
+                continue;
+            }};
+        }
 
         macro_rules! cond_jmp {
             ($taken:expr) => {
                 if $taken {
-                    pc = jump::<M>(env, pc, off as i64, len)?;
+                    pc = jump::<M>(env, pc, off!() as i64, len)?;
                     continue;
                 }
             };
@@ -477,63 +513,63 @@ fn ___bpf_prog_run<M: Mode>(
 
         match insn.code {
             // ---- ALU ----
-            ALU64_ADD_X => regs[dst] = regs[dst].wrapping_add(regs[src]),
-            ALU64_ADD_K => regs[dst] = regs[dst].wrapping_add(imm64),
-            ALU_ADD_X => regs[dst] = u64::from((regs[dst] as u32).wrapping_add(regs[src] as u32)),
-            ALU_ADD_K => regs[dst] = u64::from((regs[dst] as u32).wrapping_add(imm as u32)),
-            ALU64_SUB_X => regs[dst] = regs[dst].wrapping_sub(regs[src]),
-            ALU64_SUB_K => regs[dst] = regs[dst].wrapping_sub(imm64),
-            ALU_SUB_X => regs[dst] = u64::from((regs[dst] as u32).wrapping_sub(regs[src] as u32)),
-            ALU_SUB_K => regs[dst] = u64::from((regs[dst] as u32).wrapping_sub(imm as u32)),
-            ALU64_AND_X => regs[dst] &= regs[src],
-            ALU64_AND_K => regs[dst] &= imm64,
-            ALU_AND_X => regs[dst] = u64::from(regs[dst] as u32 & regs[src] as u32),
-            ALU_AND_K => regs[dst] = u64::from(regs[dst] as u32 & imm as u32),
-            ALU64_OR_X => regs[dst] |= regs[src],
-            ALU64_OR_K => regs[dst] |= imm64,
-            ALU_OR_X => regs[dst] = u64::from(regs[dst] as u32 | regs[src] as u32),
-            ALU_OR_K => regs[dst] = u64::from(regs[dst] as u32 | imm as u32),
-            ALU64_XOR_X => regs[dst] ^= regs[src],
-            ALU64_XOR_K => regs[dst] ^= imm64,
-            ALU_XOR_X => regs[dst] = u64::from(regs[dst] as u32 ^ regs[src] as u32),
-            ALU_XOR_K => regs[dst] = u64::from(regs[dst] as u32 ^ imm as u32),
-            ALU64_MUL_X => regs[dst] = regs[dst].wrapping_mul(regs[src]),
-            ALU64_MUL_K => regs[dst] = regs[dst].wrapping_mul(imm64),
-            ALU_MUL_X => regs[dst] = u64::from((regs[dst] as u32).wrapping_mul(regs[src] as u32)),
-            ALU_MUL_K => regs[dst] = u64::from((regs[dst] as u32).wrapping_mul(imm as u32)),
+            ALU64_ADD_X => regs[dst!()] = regs[dst!()].wrapping_add(regs[src!()]),
+            ALU64_ADD_K => regs[dst!()] = regs[dst!()].wrapping_add(imm64!()),
+            ALU_ADD_X => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_add(regs[src!()] as u32)),
+            ALU_ADD_K => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_add(imm!() as u32)),
+            ALU64_SUB_X => regs[dst!()] = regs[dst!()].wrapping_sub(regs[src!()]),
+            ALU64_SUB_K => regs[dst!()] = regs[dst!()].wrapping_sub(imm64!()),
+            ALU_SUB_X => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_sub(regs[src!()] as u32)),
+            ALU_SUB_K => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_sub(imm!() as u32)),
+            ALU64_AND_X => regs[dst!()] &= regs[src!()],
+            ALU64_AND_K => regs[dst!()] &= imm64!(),
+            ALU_AND_X => regs[dst!()] = u64::from(regs[dst!()] as u32 & regs[src!()] as u32),
+            ALU_AND_K => regs[dst!()] = u64::from(regs[dst!()] as u32 & imm!() as u32),
+            ALU64_OR_X => regs[dst!()] |= regs[src!()],
+            ALU64_OR_K => regs[dst!()] |= imm64!(),
+            ALU_OR_X => regs[dst!()] = u64::from(regs[dst!()] as u32 | regs[src!()] as u32),
+            ALU_OR_K => regs[dst!()] = u64::from(regs[dst!()] as u32 | imm!() as u32),
+            ALU64_XOR_X => regs[dst!()] ^= regs[src!()],
+            ALU64_XOR_K => regs[dst!()] ^= imm64!(),
+            ALU_XOR_X => regs[dst!()] = u64::from(regs[dst!()] as u32 ^ regs[src!()] as u32),
+            ALU_XOR_K => regs[dst!()] = u64::from(regs[dst!()] as u32 ^ imm!() as u32),
+            ALU64_MUL_X => regs[dst!()] = regs[dst!()].wrapping_mul(regs[src!()]),
+            ALU64_MUL_K => regs[dst!()] = regs[dst!()].wrapping_mul(imm64!()),
+            ALU_MUL_X => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_mul(regs[src!()] as u32)),
+            ALU_MUL_K => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_mul(imm!() as u32)),
             // Shifts: the count is masked to the width (the kernel masks
             // register counts; the verifier bounds immediate ones).
-            ALU64_LSH_X => regs[dst] <<= regs[src] & 63,
-            ALU64_LSH_K => regs[dst] <<= imm & 63,
-            ALU_LSH_X => regs[dst] = u64::from((regs[dst] as u32) << (regs[src] & 31)),
-            ALU_LSH_K => regs[dst] = u64::from((regs[dst] as u32) << (imm & 31)),
-            ALU64_RSH_X => regs[dst] >>= regs[src] & 63,
-            ALU64_RSH_K => regs[dst] >>= imm & 63,
-            ALU_RSH_X => regs[dst] = u64::from((regs[dst] as u32) >> (regs[src] & 31)),
-            ALU_RSH_K => regs[dst] = u64::from((regs[dst] as u32) >> (imm & 31)),
-            ALU64_ARSH_X => regs[dst] = ((regs[dst] as i64) >> (regs[src] & 63)) as u64,
-            ALU64_ARSH_K => regs[dst] = ((regs[dst] as i64) >> (imm & 63)) as u64,
-            ALU_ARSH_X => regs[dst] = u64::from(((regs[dst] as i32) >> (regs[src] & 31)) as u32),
-            ALU_ARSH_K => regs[dst] = u64::from(((regs[dst] as i32) >> (imm & 31)) as u32),
-            ALU_NEG => regs[dst] = u64::from((regs[dst] as u32).wrapping_neg()),
-            ALU64_NEG => regs[dst] = regs[dst].wrapping_neg(),
+            ALU64_LSH_X => regs[dst!()] <<= regs[src!()] & 63,
+            ALU64_LSH_K => regs[dst!()] <<= imm!() & 63,
+            ALU_LSH_X => regs[dst!()] = u64::from((regs[dst!()] as u32) << (regs[src!()] & 31)),
+            ALU_LSH_K => regs[dst!()] = u64::from((regs[dst!()] as u32) << (imm!() & 31)),
+            ALU64_RSH_X => regs[dst!()] >>= regs[src!()] & 63,
+            ALU64_RSH_K => regs[dst!()] >>= imm!() & 63,
+            ALU_RSH_X => regs[dst!()] = u64::from((regs[dst!()] as u32) >> (regs[src!()] & 31)),
+            ALU_RSH_K => regs[dst!()] = u64::from((regs[dst!()] as u32) >> (imm!() & 31)),
+            ALU64_ARSH_X => regs[dst!()] = ((regs[dst!()] as i64) >> (regs[src!()] & 63)) as u64,
+            ALU64_ARSH_K => regs[dst!()] = ((regs[dst!()] as i64) >> (imm!() & 63)) as u64,
+            ALU_ARSH_X => regs[dst!()] = u64::from(((regs[dst!()] as i32) >> (regs[src!()] & 31)) as u32),
+            ALU_ARSH_K => regs[dst!()] = u64::from(((regs[dst!()] as i32) >> (imm!() & 31)) as u32),
+            ALU_NEG => regs[dst!()] = u64::from((regs[dst!()] as u32).wrapping_neg()),
+            ALU64_NEG => regs[dst!()] = regs[dst!()].wrapping_neg(),
             // A `mov` with an offset the verifier refuses changes nothing
             // (the kernel's switch has no default).
-            ALU_MOV_X => match off {
-                0 => regs[dst] = u64::from(regs[src] as u32),
-                8 => regs[dst] = u64::from(regs[src] as i8 as u32),
-                16 => regs[dst] = u64::from(regs[src] as i16 as u32),
+            ALU_MOV_X => match off!() {
+                0 => regs[dst!()] = u64::from(regs[src!()] as u32),
+                8 => regs[dst!()] = u64::from(regs[src!()] as i8 as u32),
+                16 => regs[dst!()] = u64::from(regs[src!()] as i16 as u32),
                 _ => {}
             },
-            ALU_MOV_K => regs[dst] = u64::from(imm as u32),
-            ALU64_MOV_X => match off {
-                0 => regs[dst] = regs[src],
-                8 => regs[dst] = regs[src] as i8 as u64,
-                16 => regs[dst] = regs[src] as i16 as u64,
-                32 => regs[dst] = regs[src] as i32 as u64,
+            ALU_MOV_K => regs[dst!()] = u64::from(imm!() as u32),
+            ALU64_MOV_X => match off!() {
+                0 => regs[dst!()] = regs[src!()],
+                8 => regs[dst!()] = regs[src!()] as i8 as u64,
+                16 => regs[dst!()] = regs[src!()] as i16 as u64,
+                32 => regs[dst!()] = regs[src!()] as i32 as u64,
                 _ => {}
             },
-            ALU64_MOV_K => regs[dst] = imm64,
+            ALU64_MOV_K => regs[dst!()] = imm64!(),
             LD_IMM_DW => {
                 let hi = if M::CHECKED {
                     code.get(pc + 1).map_or(0, |n| n.imm)
@@ -542,187 +578,290 @@ fn ___bpf_prog_run<M: Mode>(
                     // second slot (resolve_pseudo_ldimm64).
                     unsafe { code.get_unchecked(pc + 1).imm }
                 };
-                regs[dst] = u64::from(imm as u32) | u64::from(hi as u32) << 32;
+                regs[dst!()] = u64::from(imm!() as u32) | u64::from(hi as u32) << 32;
                 pc += 1;
             }
-            ALU64_DIV_X => match off {
-                0 => regs[dst] = udiv64(regs[dst], regs[src]),
-                1 => regs[dst] = sdiv64(regs[dst], regs[src]),
+            ALU64_DIV_X => match off!() {
+                0 => regs[dst!()] = udiv64(regs[dst!()], regs[src!()]),
+                1 => regs[dst!()] = sdiv64(regs[dst!()], regs[src!()]),
                 _ => {}
             },
-            ALU64_DIV_K => match off {
-                0 => regs[dst] = udiv64(regs[dst], imm64),
-                1 => regs[dst] = sdiv64(regs[dst], imm64),
+            ALU64_DIV_K => match off!() {
+                0 => regs[dst!()] = udiv64(regs[dst!()], imm64!()),
+                1 => regs[dst!()] = sdiv64(regs[dst!()], imm64!()),
                 _ => {}
             },
-            ALU_DIV_X => match off {
-                0 => regs[dst] = udiv32(regs[dst], regs[src] as u32),
-                1 => regs[dst] = sdiv32(regs[dst], regs[src] as u32),
+            ALU_DIV_X => match off!() {
+                0 => regs[dst!()] = udiv32(regs[dst!()], regs[src!()] as u32),
+                1 => regs[dst!()] = sdiv32(regs[dst!()], regs[src!()] as u32),
                 _ => {}
             },
-            ALU_DIV_K => match off {
-                0 => regs[dst] = udiv32(regs[dst], imm as u32),
-                1 => regs[dst] = sdiv32(regs[dst], imm as u32),
+            ALU_DIV_K => match off!() {
+                0 => regs[dst!()] = udiv32(regs[dst!()], imm!() as u32),
+                1 => regs[dst!()] = sdiv32(regs[dst!()], imm!() as u32),
                 _ => {}
             },
-            ALU64_MOD_X => match off {
-                0 => regs[dst] = umod64(regs[dst], regs[src]),
-                1 => regs[dst] = smod64(regs[dst], regs[src]),
+            ALU64_MOD_X => match off!() {
+                0 => regs[dst!()] = umod64(regs[dst!()], regs[src!()]),
+                1 => regs[dst!()] = smod64(regs[dst!()], regs[src!()]),
                 _ => {}
             },
-            ALU64_MOD_K => match off {
-                0 => regs[dst] = umod64(regs[dst], imm64),
-                1 => regs[dst] = smod64(regs[dst], imm64),
+            ALU64_MOD_K => match off!() {
+                0 => regs[dst!()] = umod64(regs[dst!()], imm64!()),
+                1 => regs[dst!()] = smod64(regs[dst!()], imm64!()),
                 _ => {}
             },
-            ALU_MOD_X => match off {
-                0 => regs[dst] = umod32(regs[dst], regs[src] as u32),
-                1 => regs[dst] = smod32(regs[dst], regs[src] as u32),
+            ALU_MOD_X => match off!() {
+                0 => regs[dst!()] = umod32(regs[dst!()], regs[src!()] as u32),
+                1 => regs[dst!()] = smod32(regs[dst!()], regs[src!()] as u32),
                 _ => {}
             },
-            ALU_MOD_K => match off {
-                0 => regs[dst] = umod32(regs[dst], imm as u32),
-                1 => regs[dst] = smod32(regs[dst], imm as u32),
+            ALU_MOD_K => match off!() {
+                0 => regs[dst!()] = umod32(regs[dst!()], imm!() as u32),
+                1 => regs[dst!()] = smod32(regs[dst!()], imm!() as u32),
                 _ => {}
             },
             // Byte order: `cpu_to_be*` swaps on this little-endian machine,
             // `cpu_to_le*` only truncates; ALU64 swaps unconditionally.
-            ALU_END_TO_BE => match imm {
-                16 => regs[dst] = u64::from((regs[dst] as u16).swap_bytes()),
-                32 => regs[dst] = u64::from((regs[dst] as u32).swap_bytes()),
-                64 => regs[dst] = regs[dst].swap_bytes(),
+            ALU_END_TO_BE => match imm!() {
+                16 => regs[dst!()] = u64::from((regs[dst!()] as u16).swap_bytes()),
+                32 => regs[dst!()] = u64::from((regs[dst!()] as u32).swap_bytes()),
+                64 => regs[dst!()] = regs[dst!()].swap_bytes(),
                 _ => {}
             },
-            ALU_END_TO_LE => match imm {
-                16 => regs[dst] = u64::from(regs[dst] as u16),
-                32 => regs[dst] = u64::from(regs[dst] as u32),
+            ALU_END_TO_LE => match imm!() {
+                16 => regs[dst!()] = u64::from(regs[dst!()] as u16),
+                32 => regs[dst!()] = u64::from(regs[dst!()] as u32),
                 _ => {}
             },
-            ALU64_END_TO_LE => match imm {
-                16 => regs[dst] = u64::from((regs[dst] as u16).swap_bytes()),
-                32 => regs[dst] = u64::from((regs[dst] as u32).swap_bytes()),
-                64 => regs[dst] = regs[dst].swap_bytes(),
+            ALU64_END_TO_LE => match imm!() {
+                16 => regs[dst!()] = u64::from((regs[dst!()] as u16).swap_bytes()),
+                32 => regs[dst!()] = u64::from((regs[dst!()] as u32).swap_bytes()),
+                64 => regs[dst!()] = regs[dst!()].swap_bytes(),
                 _ => {}
             },
 
             // ---- CALL ----
-            JMP_CALL => match insn.src_reg() {
-                0 => call_helper::<M>(env, regs, imm, pc, &mut init)?,
-                BPF_PSEUDO_CALL => {
-                    regs[0] = call_sub::<M>(env, regs, code, pc, imm as i64, MAX_BPF_STACK, init)?;
-                    init = (init & !CALLER_SAVED) | 1;
-                }
-                BPF_PSEUDO_KFUNC_CALL => {
-                    return Err(env.fault(pc, InterpErrorKind::Unsupported { what: "a kfunc call" }));
-                }
-                _ => return Err(env.fault(pc, InterpErrorKind::UnknownOpcode { code: insn.code, imm })),
-            },
-            JMP_CALLX if env.callx => {
-                call_helper::<M>(env, regs, regs[dst] as i32, pc, &mut init)?;
+            JMP_CALL => {
+                let rel = match insn.src_reg() {
+                    0 => {
+                        if !M::CHECKED && matches!(env.helpers, Helpers::Kernel) {
+                            // The kernel's JMP_CALL, inline.
+                            regs[0] = kernel_helper(imm!())(regs[1], regs[2], regs[3], regs[4], regs[5]);
+                        } else {
+                            call_helper::<M>(env, regs, imm!(), pc, &mut init)?;
+                        }
+                        pc += 1;
+                        continue;
+                    }
+                    BPF_PSEUDO_CALL => imm!() as i64,
+                    BPF_PSEUDO_KFUNC_CALL => {
+                        return Err(env.fault(pc, InterpErrorKind::Unsupported { what: "a kfunc call" }));
+                    }
+                    _ => {
+                        return Err(
+                            env.fault(pc, InterpErrorKind::UnknownOpcode { code: insn.code, imm: imm!() })
+                        )
+                    }
+                };
+                // An unverified program's call: its callee's stack depth is
+                // not known, so it gets the whole 512 bytes.
+                let target = jump::<M>(env, pc, rel, len)?;
+                enter_call::<M>(env, &mut depth, pc, MAX_BPF_STACK)?;
+                push_caller(
+                    &mut frames[depth - 1],
+                    code,
+                    pc,
+                    regs,
+                    arena_sp,
+                    init,
+                    tail_call_cnt,
+                    may_goto_cnt,
+                );
+                arena_sp = callee_frame::<M>(env, regs, arena_sp, MAX_BPF_STACK);
+                init = (init & CALLER_SAVED) | 1 << BPF_REG_FP;
+                tail_call_cnt = 0;
+                env.tail_calls = 0;
+                may_goto_cnt = BPF_MAX_LOOPS;
+                pc = target;
+                continue;
             }
-            // 0xe5 is BPF_CALL_ARGS once the verifier rewrote the program,
-            // and `may_goto` (BPF_JCOND) before.
-            JMP_CALL_ARGS if env.set == InsnSet::Xlated => {
-                regs[0] = call_sub::<M>(env, regs, code, pc, off as i64, imm as u32, init)?;
-                init = (init & !CALLER_SAVED) | 1;
+            JMP_CALLX => {
+                if !env.callx {
+                    return Err(
+                        env.fault(pc, InterpErrorKind::UnknownOpcode { code: insn.code, imm: imm!() })
+                    );
+                }
+                call_helper::<M>(env, regs, regs[dst!()] as i32, pc, &mut init)?;
             }
+            // 0xe5 is BPF_CALL_ARGS once the verifier rewrote the program
+            // (`off` the target, `imm` the callee's stack depth), and
+            // `may_goto` (BPF_JCOND) before.
             JMP_CALL_ARGS => {
-                if may_goto_cnt == 0 {
-                    pc = jump::<M>(env, pc, off as i64, len)?;
+                if env.set == InsnSet::Xlated {
+                    let target = jump::<M>(env, pc, off!() as i64, len)?;
+                    let callee_depth = imm!() as u32;
+                    enter_call::<M>(env, &mut depth, pc, callee_depth)?;
+                    push_caller(
+                        &mut frames[depth - 1],
+                        code,
+                        pc,
+                        regs,
+                        arena_sp,
+                        init,
+                        tail_call_cnt,
+                        may_goto_cnt,
+                    );
+                    arena_sp = callee_frame::<M>(env, regs, arena_sp, callee_depth);
+                    init = (init & CALLER_SAVED) | 1 << BPF_REG_FP;
+                    tail_call_cnt = 0;
+                    env.tail_calls = 0;
+                    may_goto_cnt = BPF_MAX_LOOPS;
+                    pc = target;
                     continue;
+                } else if may_goto_cnt == 0 {
+                    pc = jump::<M>(env, pc, off!() as i64, len)?;
+                    continue;
+                } else {
+                    may_goto_cnt -= 1;
                 }
-                may_goto_cnt -= 1;
             }
             JMP_TAIL_CALL => {
-                if let Some(prog) = tail_call::<M>(env, regs, pc, tail_call_cnt)? {
-                    return Ok(Exit::TailCall(prog));
+                if let Some(prog) = tail_call::<M>(env, regs, pc, &mut tail_call_cnt)? {
+                    env.tail_calls = tail_call_cnt;
+                    if M::CHECKED {
+                        crate::validate::check_insns(prog.insns(), InsnSet::Xlated, false).map_err(
+                            |mut e| {
+                                e.frame = depth;
+                                e.tail_calls = tail_call_cnt;
+                                Box::new(e)
+                            },
+                        )?;
+                        for m in &prog.aux.used_maps {
+                            if env.map_by_addr(Arc::as_ptr(m) as u64).is_none() {
+                                env.maps.push(m.clone());
+                            }
+                        }
+                    }
+                    let insns: *const [BpfInsn] = prog.insns();
+                    held.push(prog);
+                    // SAFETY: `held` keeps the program, and so its
+                    // instructions, alive until this function returns, and
+                    // a program behind an `Arc` is never modified; `code`
+                    // does not outlive this function.
+                    code = unsafe { &*insns };
+                    len = code.len();
+                    pc = 0;
+                    // The target starts as a program does: only the context
+                    // (r1) and the frame pointer are known to it.
+                    init = 1 << 1 | 1 << BPF_REG_FP;
+                    may_goto_cnt = BPF_MAX_LOOPS;
+                    continue;
                 }
             }
             JMP_JA => {
-                pc = jump::<M>(env, pc, off as i64, len)?;
+                pc = jump::<M>(env, pc, off!() as i64, len)?;
                 continue;
             }
             JMP32_JA => {
-                pc = jump::<M>(env, pc, imm as i64, len)?;
+                pc = jump::<M>(env, pc, imm!() as i64, len)?;
                 continue;
             }
-            JMP_EXIT => return Ok(Exit::Ret(regs[0])),
+            JMP_EXIT => exit_frame!(),
 
             // ---- JMP ----
-            JMP_JEQ_X => cond_jmp!(regs[dst] == regs[src]),
-            JMP_JEQ_K => cond_jmp!(regs[dst] == imm64),
-            JMP32_JEQ_X => cond_jmp!(regs[dst] as u32 == regs[src] as u32),
-            JMP32_JEQ_K => cond_jmp!(regs[dst] as u32 == imm as u32),
-            JMP_JNE_X => cond_jmp!(regs[dst] != regs[src]),
-            JMP_JNE_K => cond_jmp!(regs[dst] != imm64),
-            JMP32_JNE_X => cond_jmp!(regs[dst] as u32 != regs[src] as u32),
-            JMP32_JNE_K => cond_jmp!(regs[dst] as u32 != imm as u32),
-            JMP_JGT_X => cond_jmp!(regs[dst] > regs[src]),
-            JMP_JGT_K => cond_jmp!(regs[dst] > imm64),
-            JMP32_JGT_X => cond_jmp!(regs[dst] as u32 > regs[src] as u32),
-            JMP32_JGT_K => cond_jmp!(regs[dst] as u32 > imm as u32),
-            JMP_JLT_X => cond_jmp!(regs[dst] < regs[src]),
-            JMP_JLT_K => cond_jmp!(regs[dst] < imm64),
-            JMP32_JLT_X => cond_jmp!((regs[dst] as u32) < regs[src] as u32),
-            JMP32_JLT_K => cond_jmp!((regs[dst] as u32) < imm as u32),
-            JMP_JGE_X => cond_jmp!(regs[dst] >= regs[src]),
-            JMP_JGE_K => cond_jmp!(regs[dst] >= imm64),
-            JMP32_JGE_X => cond_jmp!(regs[dst] as u32 >= regs[src] as u32),
-            JMP32_JGE_K => cond_jmp!(regs[dst] as u32 >= imm as u32),
-            JMP_JLE_X => cond_jmp!(regs[dst] <= regs[src]),
-            JMP_JLE_K => cond_jmp!(regs[dst] <= imm64),
-            JMP32_JLE_X => cond_jmp!(regs[dst] as u32 <= regs[src] as u32),
-            JMP32_JLE_K => cond_jmp!(regs[dst] as u32 <= imm as u32),
-            JMP_JSET_X => cond_jmp!(regs[dst] & regs[src] != 0),
-            JMP_JSET_K => cond_jmp!(regs[dst] & imm64 != 0),
-            JMP32_JSET_X => cond_jmp!(regs[dst] as u32 & regs[src] as u32 != 0),
-            JMP32_JSET_K => cond_jmp!(regs[dst] as u32 & imm as u32 != 0),
-            JMP_JSGT_X => cond_jmp!(regs[dst] as i64 > regs[src] as i64),
-            JMP_JSGT_K => cond_jmp!(regs[dst] as i64 > imm as i64),
-            JMP32_JSGT_X => cond_jmp!(regs[dst] as i32 > regs[src] as i32),
-            JMP32_JSGT_K => cond_jmp!(regs[dst] as i32 > imm),
-            JMP_JSLT_X => cond_jmp!((regs[dst] as i64) < regs[src] as i64),
-            JMP_JSLT_K => cond_jmp!((regs[dst] as i64) < imm as i64),
-            JMP32_JSLT_X => cond_jmp!((regs[dst] as i32) < regs[src] as i32),
-            JMP32_JSLT_K => cond_jmp!((regs[dst] as i32) < imm),
-            JMP_JSGE_X => cond_jmp!(regs[dst] as i64 >= regs[src] as i64),
-            JMP_JSGE_K => cond_jmp!(regs[dst] as i64 >= imm as i64),
-            JMP32_JSGE_X => cond_jmp!(regs[dst] as i32 >= regs[src] as i32),
-            JMP32_JSGE_K => cond_jmp!(regs[dst] as i32 >= imm),
-            JMP_JSLE_X => cond_jmp!(regs[dst] as i64 <= regs[src] as i64),
-            JMP_JSLE_K => cond_jmp!(regs[dst] as i64 <= imm as i64),
-            JMP32_JSLE_X => cond_jmp!(regs[dst] as i32 <= regs[src] as i32),
-            JMP32_JSLE_K => cond_jmp!(regs[dst] as i32 <= imm),
+            JMP_JEQ_X => cond_jmp!(regs[dst!()] == regs[src!()]),
+            JMP_JEQ_K => cond_jmp!(regs[dst!()] == imm64!()),
+            JMP32_JEQ_X => cond_jmp!(regs[dst!()] as u32 == regs[src!()] as u32),
+            JMP32_JEQ_K => cond_jmp!(regs[dst!()] as u32 == imm!() as u32),
+            JMP_JNE_X => cond_jmp!(regs[dst!()] != regs[src!()]),
+            JMP_JNE_K => cond_jmp!(regs[dst!()] != imm64!()),
+            JMP32_JNE_X => cond_jmp!(regs[dst!()] as u32 != regs[src!()] as u32),
+            JMP32_JNE_K => cond_jmp!(regs[dst!()] as u32 != imm!() as u32),
+            JMP_JGT_X => cond_jmp!(regs[dst!()] > regs[src!()]),
+            JMP_JGT_K => cond_jmp!(regs[dst!()] > imm64!()),
+            JMP32_JGT_X => cond_jmp!(regs[dst!()] as u32 > regs[src!()] as u32),
+            JMP32_JGT_K => cond_jmp!(regs[dst!()] as u32 > imm!() as u32),
+            JMP_JLT_X => cond_jmp!(regs[dst!()] < regs[src!()]),
+            JMP_JLT_K => cond_jmp!(regs[dst!()] < imm64!()),
+            JMP32_JLT_X => cond_jmp!((regs[dst!()] as u32) < regs[src!()] as u32),
+            JMP32_JLT_K => cond_jmp!((regs[dst!()] as u32) < imm!() as u32),
+            JMP_JGE_X => cond_jmp!(regs[dst!()] >= regs[src!()]),
+            JMP_JGE_K => cond_jmp!(regs[dst!()] >= imm64!()),
+            JMP32_JGE_X => cond_jmp!(regs[dst!()] as u32 >= regs[src!()] as u32),
+            JMP32_JGE_K => cond_jmp!(regs[dst!()] as u32 >= imm!() as u32),
+            JMP_JLE_X => cond_jmp!(regs[dst!()] <= regs[src!()]),
+            JMP_JLE_K => cond_jmp!(regs[dst!()] <= imm64!()),
+            JMP32_JLE_X => cond_jmp!(regs[dst!()] as u32 <= regs[src!()] as u32),
+            JMP32_JLE_K => cond_jmp!(regs[dst!()] as u32 <= imm!() as u32),
+            JMP_JSET_X => cond_jmp!(regs[dst!()] & regs[src!()] != 0),
+            JMP_JSET_K => cond_jmp!(regs[dst!()] & imm64!() != 0),
+            JMP32_JSET_X => cond_jmp!(regs[dst!()] as u32 & regs[src!()] as u32 != 0),
+            JMP32_JSET_K => cond_jmp!(regs[dst!()] as u32 & imm!() as u32 != 0),
+            JMP_JSGT_X => cond_jmp!(regs[dst!()] as i64 > regs[src!()] as i64),
+            JMP_JSGT_K => cond_jmp!(regs[dst!()] as i64 > imm!() as i64),
+            JMP32_JSGT_X => cond_jmp!(regs[dst!()] as i32 > regs[src!()] as i32),
+            JMP32_JSGT_K => cond_jmp!(regs[dst!()] as i32 > imm!()),
+            JMP_JSLT_X => cond_jmp!((regs[dst!()] as i64) < regs[src!()] as i64),
+            JMP_JSLT_K => cond_jmp!((regs[dst!()] as i64) < imm!() as i64),
+            JMP32_JSLT_X => cond_jmp!((regs[dst!()] as i32) < regs[src!()] as i32),
+            JMP32_JSLT_K => cond_jmp!((regs[dst!()] as i32) < imm!()),
+            JMP_JSGE_X => cond_jmp!(regs[dst!()] as i64 >= regs[src!()] as i64),
+            JMP_JSGE_K => cond_jmp!(regs[dst!()] as i64 >= imm!() as i64),
+            JMP32_JSGE_X => cond_jmp!(regs[dst!()] as i32 >= regs[src!()] as i32),
+            JMP32_JSGE_K => cond_jmp!(regs[dst!()] as i32 >= imm!()),
+            JMP_JSLE_X => cond_jmp!(regs[dst!()] as i64 <= regs[src!()] as i64),
+            JMP_JSLE_K => cond_jmp!(regs[dst!()] as i64 <= imm!() as i64),
+            JMP32_JSLE_X => cond_jmp!(regs[dst!()] as i32 <= regs[src!()] as i32),
+            JMP32_JSLE_K => cond_jmp!(regs[dst!()] as i32 <= imm!()),
 
             // ---- ST, STX and LDX ----
             // Speculation barrier: nothing to do without speculation to fence.
             ST_NOSPEC => {}
-            STX_MEM_B => store::<M, u8>(env, pc, regs[dst].wrapping_add(off as u64), regs[src] as u8)?,
-            STX_MEM_H => store::<M, u16>(env, pc, regs[dst].wrapping_add(off as u64), regs[src] as u16)?,
-            STX_MEM_W => store::<M, u32>(env, pc, regs[dst].wrapping_add(off as u64), regs[src] as u32)?,
-            STX_MEM_DW => store::<M, u64>(env, pc, regs[dst].wrapping_add(off as u64), regs[src])?,
-            ST_MEM_B => store::<M, u8>(env, pc, regs[dst].wrapping_add(off as u64), imm as u8)?,
-            ST_MEM_H => store::<M, u16>(env, pc, regs[dst].wrapping_add(off as u64), imm as u16)?,
-            ST_MEM_W => store::<M, u32>(env, pc, regs[dst].wrapping_add(off as u64), imm as u32)?,
-            ST_MEM_DW => store::<M, u64>(env, pc, regs[dst].wrapping_add(off as u64), imm64)?,
-            LDX_MEM_B => regs[dst] = u64::from(load::<M, u8>(env, pc, regs[src].wrapping_add(off as u64))?),
-            LDX_MEM_H => regs[dst] = u64::from(load::<M, u16>(env, pc, regs[src].wrapping_add(off as u64))?),
-            LDX_MEM_W => regs[dst] = u64::from(load::<M, u32>(env, pc, regs[src].wrapping_add(off as u64))?),
-            LDX_MEM_DW => regs[dst] = load::<M, u64>(env, pc, regs[src].wrapping_add(off as u64))?,
-            LDX_MEMSX_B => regs[dst] = load::<M, i8>(env, pc, regs[src].wrapping_add(off as u64))? as u64,
-            LDX_MEMSX_H => regs[dst] = load::<M, i16>(env, pc, regs[src].wrapping_add(off as u64))? as u64,
-            LDX_MEMSX_W => regs[dst] = load::<M, i32>(env, pc, regs[src].wrapping_add(off as u64))? as u64,
+            STX_MEM_B => {
+                store::<M, u8>(env, pc, regs[dst!()].wrapping_add(off!() as u64), regs[src!()] as u8)?
+            }
+            STX_MEM_H => {
+                store::<M, u16>(env, pc, regs[dst!()].wrapping_add(off!() as u64), regs[src!()] as u16)?
+            }
+            STX_MEM_W => {
+                store::<M, u32>(env, pc, regs[dst!()].wrapping_add(off!() as u64), regs[src!()] as u32)?
+            }
+            STX_MEM_DW => store::<M, u64>(env, pc, regs[dst!()].wrapping_add(off!() as u64), regs[src!()])?,
+            ST_MEM_B => store::<M, u8>(env, pc, regs[dst!()].wrapping_add(off!() as u64), imm!() as u8)?,
+            ST_MEM_H => store::<M, u16>(env, pc, regs[dst!()].wrapping_add(off!() as u64), imm!() as u16)?,
+            ST_MEM_W => store::<M, u32>(env, pc, regs[dst!()].wrapping_add(off!() as u64), imm!() as u32)?,
+            ST_MEM_DW => store::<M, u64>(env, pc, regs[dst!()].wrapping_add(off!() as u64), imm64!())?,
+            LDX_MEM_B => {
+                regs[dst!()] = u64::from(load::<M, u8>(env, pc, regs[src!()].wrapping_add(off!() as u64))?)
+            }
+            LDX_MEM_H => {
+                regs[dst!()] = u64::from(load::<M, u16>(env, pc, regs[src!()].wrapping_add(off!() as u64))?)
+            }
+            LDX_MEM_W => {
+                regs[dst!()] = u64::from(load::<M, u32>(env, pc, regs[src!()].wrapping_add(off!() as u64))?)
+            }
+            LDX_MEM_DW => regs[dst!()] = load::<M, u64>(env, pc, regs[src!()].wrapping_add(off!() as u64))?,
+            LDX_MEMSX_B => {
+                regs[dst!()] = load::<M, i8>(env, pc, regs[src!()].wrapping_add(off!() as u64))? as u64
+            }
+            LDX_MEMSX_H => {
+                regs[dst!()] = load::<M, i16>(env, pc, regs[src!()].wrapping_add(off!() as u64))? as u64
+            }
+            LDX_MEMSX_W => {
+                regs[dst!()] = load::<M, i32>(env, pc, regs[src!()].wrapping_add(off!() as u64))? as u64
+            }
             LDX_PROBE_MEM_B | LDX_PROBE_MEM_H | LDX_PROBE_MEM_W | LDX_PROBE_MEM_DW | LDX_PROBE_MEMSX_B
             | LDX_PROBE_MEMSX_H | LDX_PROBE_MEMSX_W => {
-                regs[dst] = probe_load::<M>(env, insn.code, regs[src].wrapping_add(off as u64));
+                regs[dst!()] = probe_load::<M>(env, insn.code, regs[src!()].wrapping_add(off!() as u64));
             }
             STX_ATOMIC_B | STX_ATOMIC_H | STX_ATOMIC_W | STX_ATOMIC_DW => atomic::<M>(env, regs, &insn, pc)?,
 
             // ---- legacy packet access (rewritten by the verifier) ----
             LD_ABS_B | LD_ABS_H | LD_ABS_W | LD_IND_B | LD_IND_H | LD_IND_W => {
-                let mut offset = imm64;
+                let mut offset = imm64!();
                 if bpf_mode(insn.code) == BPF_IND {
-                    offset = regs[src].wrapping_add(offset);
+                    offset = regs[src!()].wrapping_add(offset);
                 }
                 let size = bpf_size_to_bytes(bpf_size(insn.code));
                 let loaded = ld_abs::<M>(env, pc, regs[6], size, offset as u32 as i32)?;
@@ -734,14 +873,16 @@ fn ___bpf_prog_run<M: Mode>(
                 match loaded {
                     Some(v) => regs[0] = v,
                     // Out of the packet: `w0 ^= w0; exit`.
+                    // Out of the packet: the rewrite's `w0 ^= w0; exit`,
+                    // which leaves the current function.
                     None => {
                         regs[0] = 0;
-                        return Ok(Exit::Ret(0));
+                        exit_frame!()
                     }
                 }
             }
 
-            code => return Err(env.fault(pc, InterpErrorKind::UnknownOpcode { code, imm })),
+            code => return Err(env.fault(pc, InterpErrorKind::UnknownOpcode { code, imm: imm!() })),
         }
         pc += 1;
     }
@@ -858,31 +999,64 @@ fn check_helper_args(
     Ok(())
 }
 
-/// `JMP_CALL_ARGS` (and a raw `BPF_PSEUDO_CALL`): a bpf-to-bpf call into a
-/// new frame of `depth` bytes, `insn + rel + 1`, through
-/// `interpreters_args[]`.
-fn call_sub<M: Mode>(
+/// The checks of a bpf-to-bpf call before its frame is made: the call
+/// depth (the verifier bounds the chain in `check_max_stack_depth`; both
+/// modes enforce it, so a bad program cannot overrun the frame array) and
+/// the callee's stack depth. Counts the new frame.
+fn enter_call<M: Mode>(
     env: &mut Env<'_>,
-    regs: &[u64; 16],
-    code: &[BpfInsn],
+    depth: &mut usize,
     pc: usize,
-    rel: i64,
-    depth: u32,
-    init: u16,
-) -> Result<u64, Fault> {
-    let target = jump::<M>(env, pc, rel, code.len())?;
-    // The verifier bounds the call chain (check_max_stack_depth); the
-    // interpreter recurses natively, so both modes enforce the bound.
-    if env.live >= MAX_CALL_FRAMES {
-        return Err(env.fault(pc, InterpErrorKind::CallDepth { depth: env.live + 1 }));
+    callee_depth: u32,
+) -> Result<(), Fault> {
+    if *depth + 1 >= MAX_CALL_FRAMES {
+        return Err(env.fault(pc, InterpErrorKind::CallDepth { depth: *depth + 2 }));
     }
-    let Some(idx) = stack_index(depth) else {
+    if callee_depth > MAX_BPF_STACK {
         return Err(
             env.fault(pc, InterpErrorKind::Unsupported { what: "a callee stack deeper than 512 bytes" })
         );
-    };
-    let args = [regs[1], regs[2], regs[3], regs[4], regs[5]];
-    M::FRAMES[idx](env, args, init & CALLER_SAVED, code, target, depth)
+    }
+    *depth += 1;
+    env.live = *depth + 1;
+    Ok(())
+}
+
+/// Saves the caller's state in its frame slot.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn push_caller(
+    slot: &mut MaybeUninit<CallFrame>,
+    code: &[BpfInsn],
+    pc: usize,
+    regs: &[u64; 16],
+    arena_sp: u64,
+    init: u16,
+    tail_call_cnt: u32,
+    may_goto_cnt: u32,
+) {
+    let mut saved = [0u64; 10];
+    saved.copy_from_slice(&regs[1..=10]);
+    slot.write(CallFrame { code, ret_pc: pc, regs: saved, arena_sp, init, tail_call_cnt, may_goto_cnt });
+}
+
+/// Makes the callee's stack, `round_up(max(depth, 1), 32)` zeroed bytes
+/// just below `arena_sp`, points r10 at its top, and returns where the
+/// next callee frame would start.
+#[inline(always)]
+fn callee_frame<M: Mode>(env: &mut Env<'_>, regs: &mut [u64; 16], arena_sp: u64, callee_depth: u32) -> u64 {
+    let size = u64::from(callee_depth.max(1).div_ceil(32) * 32);
+    let lo = arena_sp - size;
+    // SAFETY: `enter_call` allows at most MAX_CALL_FRAMES - 1 callee frames
+    // of at most 512 bytes each, which is what `Arena` holds below
+    // `arena_top`; `[lo, arena_sp)` is inside it and not in use by a live
+    // frame.
+    unsafe { ptr::write_bytes(lo as usize as *mut u8, 0, size as usize) };
+    regs[BPF_REG_FP as usize] = arena_sp;
+    if M::CHECKED {
+        env.stacks.push((arena_sp - u64::from(callee_depth), arena_sp));
+    }
+    lo
 }
 
 /// `JMP_TAIL_CALL`: r2 is the prog array, r3 the index. Returns the target
@@ -1147,7 +1321,7 @@ pub(crate) fn run_main<M: Mode>(
     let Some(idx) = stack_index(depth) else {
         return Err(env.fault(0, InterpErrorKind::Unsupported { what: "a stack deeper than 512 bytes" }));
     };
-    M::FRAMES[idx](env, args, CALLER_SAVED, code, 0, depth)
+    M::MAIN[idx](env, args, code, depth)
 }
 
 /// Mirrors `kernel/bpf/core.c:__bpf_prog_run<STACK>()`: the kernel-shaped
@@ -1156,5 +1330,5 @@ pub(crate) fn run_main<M: Mode>(
 pub(crate) fn __bpf_prog_run<const STACK: usize>(ctx: *const std::ffi::c_void, prog: &BpfProg) -> u64 {
     let mut env = Env::kernel();
     // An unknown opcode is the kernel's `default_label`: BUG_ON, return 0.
-    frame::<Fast, STACK>(&mut env, [ctx as u64, 0, 0, 0, 0], 0, prog.insns(), 0, STACK as u32).unwrap_or(0)
+    frame::<Fast, STACK>(&mut env, [ctx as u64, 0, 0, 0, 0], prog.insns(), STACK as u32).unwrap_or(0)
 }
