@@ -207,8 +207,10 @@ impl<'c> Env<'c> {
 struct Stack<const N: usize>([u8; N]);
 
 /// Stack for the callee frames of bpf-to-bpf calls: up to
-/// `MAX_CALL_FRAMES - 1` frames of at most 512 bytes. Left uninitialised;
-/// each callee frame is zeroed when the call makes it.
+/// `MAX_CALL_FRAMES - 1` frames of at most 512 bytes. Left uninitialised
+/// until a call first reaches down into it; from then on a new callee
+/// frame finds what earlier ones left there, as a kernel frame finds the
+/// old contents of the C stack.
 const ARENA: usize = (MAX_CALL_FRAMES - 1) * MAX_BPF_STACK as usize;
 
 #[repr(C, align(8))]
@@ -234,15 +236,12 @@ fn frame<M: Mode, const STACK: usize>(
     let mut arena = Arena(MaybeUninit::uninit());
     let fp = stack.0.as_mut_ptr() as u64 + STACK as u64;
     let arena_top = arena.0.as_mut_ptr() as u64 + ARENA as u64;
-    let mut regs = [0u64; 16];
-    regs[1..6].copy_from_slice(&args);
-    regs[BPF_REG_FP as usize] = fp;
     env.live = 1;
     env.tail_calls = 0;
     if M::CHECKED {
         env.stacks.push((fp - u64::from(depth.min(STACK as u32)), fp));
     }
-    let r = ___bpf_prog_run::<M>(env, &mut regs, code, arena_top);
+    let r = ___bpf_prog_run::<M>(env, args, fp, code, arena_top);
     if M::CHECKED {
         env.stacks.clear();
     }
@@ -400,10 +399,18 @@ fn smod32(a: u64, b: u32) -> u64 {
 #[inline(never)]
 fn ___bpf_prog_run<M: Mode>(
     env: &mut Env<'_>,
-    regs: &mut [u64; 16],
+    args: [u64; 5],
+    fp: u64,
     entry: &[BpfInsn],
     arena_top: u64,
 ) -> Result<u64, Fault> {
+    // `u64 regs[MAX_BPF_EXT_REG]` (16 here: every 4-bit register field
+    // indexes it without a bounds check). A local array, so each access is
+    // an offset from the stack pointer.
+    let mut regs = [0u64; 16];
+    regs[1..6].copy_from_slice(&args);
+    regs[BPF_REG_FP as usize] = fp;
+    let regs = &mut regs;
     // Programs reached by tail calls, kept alive until the run ends.
     let mut held: Vec<Arc<BpfProg>> = Vec::new();
     let mut code: &[BpfInsn] = entry;
@@ -417,6 +424,7 @@ fn ___bpf_prog_run<M: Mode>(
         [const { MaybeUninit::uninit() }; MAX_CALL_FRAMES - 1];
     let mut depth = 0usize;
     let mut arena_sp = arena_top;
+    let mut zeroed_to = arena_top;
     loop {
         let insn = if M::CHECKED {
             let Some(&insn) = code.get(pc) else {
@@ -678,7 +686,7 @@ fn ___bpf_prog_run<M: Mode>(
                     tail_call_cnt,
                     may_goto_cnt,
                 );
-                arena_sp = callee_frame::<M>(env, regs, arena_sp, MAX_BPF_STACK);
+                arena_sp = callee_frame::<M>(env, regs, arena_sp, &mut zeroed_to, MAX_BPF_STACK);
                 init = (init & CALLER_SAVED) | 1 << BPF_REG_FP;
                 tail_call_cnt = 0;
                 env.tail_calls = 0;
@@ -712,7 +720,7 @@ fn ___bpf_prog_run<M: Mode>(
                         tail_call_cnt,
                         may_goto_cnt,
                     );
-                    arena_sp = callee_frame::<M>(env, regs, arena_sp, callee_depth);
+                    arena_sp = callee_frame::<M>(env, regs, arena_sp, &mut zeroed_to, callee_depth);
                     init = (init & CALLER_SAVED) | 1 << BPF_REG_FP;
                     tail_call_cnt = 0;
                     env.tail_calls = 0;
@@ -882,6 +890,7 @@ fn ___bpf_prog_run<M: Mode>(
                 }
             }
 
+            // The kernel's `default_label`.
             code => return Err(env.fault(pc, InterpErrorKind::UnknownOpcode { code, imm: imm!() })),
         }
         pc += 1;
@@ -1036,22 +1045,40 @@ fn push_caller(
     may_goto_cnt: u32,
 ) {
     let mut saved = [0u64; 10];
-    saved.copy_from_slice(&regs[1..=10]);
+    for (k, r) in saved.iter_mut().enumerate() {
+        // One 8-byte load per register: the registers were just written by
+        // 8-byte stores, and a wider load would wait for them to reach the
+        // cache instead of forwarding (a store-forwarding stall).
+        // SAFETY: `k + 1` is in 1..=10, inside `regs`.
+        *r = unsafe { ptr::read_volatile(regs.as_ptr().add(k + 1)) };
+    }
     slot.write(CallFrame { code, ret_pc: pc, regs: saved, arena_sp, init, tail_call_cnt, may_goto_cnt });
 }
 
-/// Makes the callee's stack, `round_up(max(depth, 1), 32)` zeroed bytes
-/// just below `arena_sp`, points r10 at its top, and returns where the
-/// next callee frame would start.
+/// Makes the callee's stack, `round_up(max(depth, 1), 32)` bytes just
+/// below `arena_sp`, points r10 at its top, and returns where the next
+/// callee frame would start. `zeroed_to` is the lowest arena address
+/// initialised so far: a frame reaching below it gets the difference
+/// zeroed (Rust may not read uninitialised memory; the kernel's stack just
+/// holds old contents).
 #[inline(always)]
-fn callee_frame<M: Mode>(env: &mut Env<'_>, regs: &mut [u64; 16], arena_sp: u64, callee_depth: u32) -> u64 {
+fn callee_frame<M: Mode>(
+    env: &mut Env<'_>,
+    regs: &mut [u64; 16],
+    arena_sp: u64,
+    zeroed_to: &mut u64,
+    callee_depth: u32,
+) -> u64 {
     let size = u64::from(callee_depth.max(1).div_ceil(32) * 32);
     let lo = arena_sp - size;
-    // SAFETY: `enter_call` allows at most MAX_CALL_FRAMES - 1 callee frames
-    // of at most 512 bytes each, which is what `Arena` holds below
-    // `arena_top`; `[lo, arena_sp)` is inside it and not in use by a live
-    // frame.
-    unsafe { ptr::write_bytes(lo as usize as *mut u8, 0, size as usize) };
+    if lo < *zeroed_to {
+        // SAFETY: `enter_call` allows at most MAX_CALL_FRAMES - 1 callee
+        // frames of at most 512 bytes each, which is what `Arena` holds
+        // below `arena_top`; `[lo, zeroed_to)` is inside it, below every
+        // live frame.
+        unsafe { ptr::write_bytes(lo as usize as *mut u8, 0, (*zeroed_to - lo) as usize) };
+        *zeroed_to = lo;
+    }
     regs[BPF_REG_FP as usize] = arena_sp;
     if M::CHECKED {
         env.stacks.push((arena_sp - u64::from(callee_depth), arena_sp));
