@@ -1,9 +1,16 @@
 //! # bpf-interp
 //!
 //! Mirrors the interpreter of `kernel/bpf/core.c` of Linux v6.18:
-//! `___bpf_prog_run`, the `interpreters[]` table chosen by stack depth, the
-//! `interpreters_args[]` frames of bpf-to-bpf calls, tail calls through a
-//! prog array, and exit.
+//! `___bpf_prog_run`, the `interpreters[]` table chosen by stack depth,
+//! bpf-to-bpf calls (`BPF_CALL_ARGS`, after [`bpf_patch_call_args`]), tail
+//! calls through a prog array (`MAX_TAIL_CALL_CNT`), and exit.
+//!
+//! One difference of shape: the kernel runs a bpf-to-bpf call by recursing
+//! into `interpreters_args[]`, a new C frame with its own registers and
+//! stack. Here the loop saves the caller's r1..r10 in a frame array and
+//! gives the callee a stack of its rounded-up depth carved from an arena
+//! of the main frame: the same semantics, bounded by `MAX_CALL_FRAMES`
+//! without native recursion, and cheaper.
 //!
 //! Two memory modes share one instruction loop:
 //!
@@ -31,6 +38,10 @@
 //! assert_eq!(err.insn, 1);
 //! assert!(err.to_string().contains("invalid read of 1 bytes"));
 //! ```
+//!
+//! Division and modulo by zero, and shifts by the width or more, give the
+//! RFC 9669 results in both modes (the kernel relies on the verifier's
+//! rewrites and bounds for them).
 //!
 //! What the interpreter runs beyond the kernel's jump table, because
 //! unverified programs contain it: `LD_ABS`/`LD_IND` (which the verifier
