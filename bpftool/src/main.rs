@@ -1,9 +1,33 @@
 //! # bpftool
 //!
-//! Mirrors `tools/bpf/bpftool`: the command line over the project's `bpf()`.
-//! Not built yet: `batch` comes with its issue.
+//! Mirrors `tools/bpf/bpftool` (v6.18): the command line over the
+//! project's `bpf()`. As in bpftool's `main.c`, the first word selects an
+//! object (`prog`, later `batch`, `map`), whose module selects the command
+//! (`cmd_select`); each object lives in its own module.
+//!
+//! ```text
+//! bpftool prog asm-roundtrip FILE   assemble, print as `prog dump xlated` does, re-assemble
+//! ```
+//!
+//! Errors go to stderr as `bpftool: ...` (`FILE:LINE:COL: ...` for
+//! program text) with exit status 1; bad usage exits with 2.
 
-fn main() {
-    eprintln!("bpftool: no command is built yet");
-    std::process::exit(2);
+mod cmd;
+mod prog;
+
+use cmd::{cmd_select, Cmd};
+use std::process::ExitCode;
+
+/// The objects bpftool knows, as `main.c`'s `cmds[]`.
+const CMDS: &[Cmd] = &[Cmd { name: "prog", func: prog::do_prog, help: "prog asm-roundtrip FILE" }];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match cmd_select(CMDS, &args, "bpftool") {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bpftool: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
