@@ -13,7 +13,8 @@
 //! regions of the run before the call, and memory a helper returns becomes
 //! a region the program may use afterwards.
 
-use bpf_core::helpers::{bpf_call_imm, BpfHelperFn};
+use bpf_core::helpers::proto::{arg, base_type, ret, MEM_FIXED_SIZE, MEM_UNINIT, MEM_WRITE, PTR_MAYBE_NULL};
+use bpf_core::helpers::{bpf_call_imm, BpfFuncProto, BpfHelperFn};
 
 /// What a helper does with one argument register (a subset of the
 /// kernel's `enum bpf_arg_type`).
@@ -99,6 +100,50 @@ impl HelperDesc {
     pub fn call_imm(&self) -> Option<i32> {
         bpf_call_imm(self.func)
     }
+
+    /// The checked mode's contract for a helper of the verifier's table
+    /// (`struct bpf_func_proto`): map pointers, keys and values, memory with
+    /// a size argument or a fixed size, the context. Arguments the checked
+    /// mode cannot check (nullable pointers, BTF objects, dynptrs...) are
+    /// taken as [`HelperArg::Anything`]; returns other than map values are
+    /// [`HelperRet::Integer`] (the proto has no size for returned memory).
+    pub fn from_proto(id: u32, name: &'static str, proto: &BpfFuncProto) -> Self {
+        let mut args = [HelperArg::Unused; 5];
+        let mut map_arg = 1u8;
+        for (k, slot) in args.iter_mut().enumerate() {
+            let t = proto.arg_type[k];
+            let r = k as u8 + 1;
+            let write = t & (MEM_WRITE | MEM_UNINIT) != 0;
+            let next_is_size = proto
+                .arg_type
+                .get(k + 1)
+                .is_some_and(|&n| matches!(base_type(n), arg::ARG_CONST_SIZE | arg::ARG_CONST_SIZE_OR_ZERO));
+            *slot = match base_type(t) {
+                arg::ARG_DONTCARE => HelperArg::Unused,
+                _ if t & PTR_MAYBE_NULL != 0 => HelperArg::Anything,
+                arg::ARG_CONST_MAP_PTR => {
+                    map_arg = r;
+                    HelperArg::MapPtr
+                }
+                arg::ARG_PTR_TO_MAP_KEY => HelperArg::MapKey { map_arg },
+                arg::ARG_PTR_TO_MAP_VALUE => HelperArg::MapValue { map_arg },
+                arg::ARG_PTR_TO_MEM if t & MEM_FIXED_SIZE != 0 => {
+                    HelperArg::FixedMem { size: proto.arg_size[k], write }
+                }
+                arg::ARG_PTR_TO_MEM if next_is_size => HelperArg::Mem { size_arg: r + 1, write },
+                arg::ARG_PTR_TO_CTX => HelperArg::Ctx,
+                _ => HelperArg::Anything,
+            };
+        }
+        let ret = if proto.ret_type == ret::RET_PTR_TO_MAP_VALUE_OR_NULL
+            || proto.ret_type == ret::RET_PTR_TO_MAP_VALUE
+        {
+            HelperRet::MapValueOrNull
+        } else {
+            HelperRet::Integer
+        };
+        HelperDesc { id, name, func: proto.func, args, ret }
+    }
 }
 
 /// How `call imm` names its helper in the program being run.
@@ -122,4 +167,47 @@ pub enum HelperCalls<'a> {
     /// should be `#[inline(never)]`: an optimised build may give a small
     /// function one copy per codegen unit, each with its own address.
     CallImm(&'a [HelperDesc]),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    extern "C" fn nop(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+        0
+    }
+
+    #[test]
+    fn from_proto_maps_the_argument_types() {
+        // bpf_map_update_elem(map, key, value, flags)
+        let mut p = BpfFuncProto::new(nop);
+        p.arg_type = [
+            arg::ARG_CONST_MAP_PTR,
+            arg::ARG_PTR_TO_MAP_KEY,
+            arg::ARG_PTR_TO_MAP_VALUE,
+            arg::ARG_ANYTHING,
+            0,
+        ];
+        let d = HelperDesc::from_proto(2, "bpf_map_update_elem", &p);
+        assert_eq!(
+            d.args,
+            [
+                HelperArg::MapPtr,
+                HelperArg::MapKey { map_arg: 1 },
+                HelperArg::MapValue { map_arg: 1 },
+                HelperArg::Anything,
+                HelperArg::Unused
+            ]
+        );
+        // bpf_probe_read_kernel(dst, size, src): uninit memory sized by r2.
+        p.arg_type = [arg::ARG_PTR_TO_UNINIT_MEM, arg::ARG_CONST_SIZE_OR_ZERO, arg::ARG_ANYTHING, 0, 0];
+        p.ret_type = ret::RET_INTEGER;
+        let d = HelperDesc::from_proto(113, "bpf_probe_read_kernel", &p);
+        assert_eq!(d.args[0], HelperArg::Mem { size_arg: 2, write: true });
+        assert_eq!(d.ret, HelperRet::Integer);
+        // bpf_map_lookup_elem returns a map value or NULL.
+        p.arg_type = [arg::ARG_CONST_MAP_PTR, arg::ARG_PTR_TO_MAP_KEY, 0, 0, 0];
+        p.ret_type = ret::RET_PTR_TO_MAP_VALUE_OR_NULL;
+        assert_eq!(HelperDesc::from_proto(1, "bpf_map_lookup_elem", &p).ret, HelperRet::MapValueOrNull);
+    }
 }
