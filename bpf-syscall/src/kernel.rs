@@ -190,9 +190,9 @@ impl Default for KernelConfig {
     }
 }
 
-/// The interpreter table of `bpf-interp`, once that crate provides it.
+/// The interpreter table of `bpf-interp`.
 fn default_interpreters() -> Option<&'static BpfInterpreters> {
-    None
+    Some(&bpf_interp::INTERPRETERS)
 }
 
 pub(crate) struct KernelInner {

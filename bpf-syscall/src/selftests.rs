@@ -3,11 +3,10 @@
 //! records, fds and their release, info dumps, test runs, prog_arrays,
 //! attach points, and all of it from several threads at once.
 //!
-//! Until the verifier accepts programs, `bpf_prog_load` cannot get this
-//! far; [`bpf_prog_load_publish`] is the second half of it. The programs
-//! run on a tiny stand-in interpreter (bpf-interp's table is not wired in
-//! yet) and, where a test needs a JIT image, a stand-in JIT whose image
-//! runs the same stand-in.
+//! [`bpf_prog_load_publish`] is the second half of `bpf_prog_load`, so
+//! these tests do not depend on what the verifier accepts yet. The programs
+//! run on bpf-interp's interpreters and, where a test needs a JIT image, on
+//! a stand-in JIT whose "image" runs the interpreter.
 
 use crate::cgroup::CgroupEgress;
 use crate::kernel::{BpfAudit, Kernel, KernelConfig, PerfBpfEventType, PerfRecord};
@@ -19,58 +18,15 @@ use bpf_core::ctx::{SkBuff, XdpBuff};
 use bpf_core::errno::*;
 use bpf_core::maps::BpfMap;
 use bpf_core::prog::{bpf_prog_alloc, bpf_prog_calc_tag, bpf_prog_size, BpfFunc, BpfProg, BpfProgRunner};
-use bpf_core::runtime::{BpfInterpreters, BpfJit};
+use bpf_core::runtime::BpfJit;
 use bpf_core::trace::BpfTrace;
 use bpf_core::uapi::*;
 use std::ffi::c_void;
 use std::mem::offset_of;
 use std::sync::Arc;
 
-/// Runs the handful of instructions the hand-built programs use: 64-bit
-/// `mov` / `add` (immediate and register), loads and stores of any size
-/// through a register, `ja`, `jeq`/`jne`/`jgt` with an immediate, `exit`.
-/// r1 holds the context, r10 a 512-byte stack.
-fn tiny_run(ctx: *const c_void, prog: &BpfProg) -> u64 {
-    let mut stack = [0u64; 64];
-    let mut r = [0u64; 11];
-    r[1] = ctx as u64;
-    r[10] = stack.as_mut_ptr() as u64 + 512;
-    let insns = prog.insns();
-    let mut pc = 0usize;
-    while let Some(i) = insns.get(pc) {
-        let (d, s) = (i.dst_reg() as usize, i.src_reg() as usize);
-        let imm = i.imm as i64 as u64;
-        let addr = |base: u64| base.wrapping_add(i.off as i64 as u64) as usize;
-        match i.code {
-            0xb7 => r[d] = imm,
-            0xbf => r[d] = r[s],
-            0x07 => r[d] = r[d].wrapping_add(imm),
-            0x0f => r[d] = r[d].wrapping_add(r[s]),
-            // SAFETY (loads and stores): test programs only touch their
-            // context, the packet and the stack, whose addresses the test
-            // harness put in their registers.
-            0x61 => r[d] = u64::from(unsafe { (addr(r[s]) as *const u32).read_unaligned() }),
-            0x69 => r[d] = u64::from(unsafe { (addr(r[s]) as *const u16).read_unaligned() }),
-            0x71 => r[d] = u64::from(unsafe { (addr(r[s]) as *const u8).read_unaligned() }),
-            0x79 => r[d] = unsafe { (addr(r[s]) as *const u64).read_unaligned() },
-            0x63 => unsafe { (addr(r[d]) as *mut u32).write_unaligned(r[s] as u32) },
-            0x73 => unsafe { (addr(r[d]) as *mut u8).write_unaligned(r[s] as u8) },
-            0x05 => pc = (pc as i64 + i.off as i64) as usize,
-            0x15 if r[d] == imm => pc = (pc as i64 + i.off as i64) as usize,
-            0x55 if r[d] != imm => pc = (pc as i64 + i.off as i64) as usize,
-            0x25 if r[d] > imm => pc = (pc as i64 + i.off as i64) as usize,
-            0x15 | 0x55 | 0x25 => {}
-            0x95 => return r[0],
-            c => panic!("tiny_run: opcode {c:#x} not supported"),
-        }
-        pc += 1;
-    }
-    r[0]
-}
-
-static TINY: BpfInterpreters = [tiny_run; 16];
-
-/// A JIT for tests: the "image" is 16 bytes of `ret`, run by the stand-in.
+/// A JIT for tests: the "image" is 16 bytes of `ret`, run by the
+/// interpreter with the largest stack.
 #[derive(Debug)]
 struct FakeJit;
 
@@ -79,7 +35,7 @@ struct FakeImage(Vec<u8>);
 
 impl BpfProgRunner for FakeImage {
     fn run(&self, ctx: *const c_void, prog: &BpfProg) -> u64 {
-        tiny_run(ctx, prog)
+        bpf_interp::INTERPRETERS[15](ctx, prog)
     }
     fn image(&self) -> &[u8] {
         &self.0
@@ -99,7 +55,7 @@ impl BpfJit for FakeJit {
 }
 
 fn kernel_with(jit: bool) -> Kernel {
-    let mut c = KernelConfig { interpreters: Some(&TINY), ..Default::default() };
+    let mut c = KernelConfig::default();
     if jit {
         c.jit = Arc::new(FakeJit);
     }

@@ -666,6 +666,9 @@ impl BpfVerifierIo for TaskVerifierIo<'_> {
     fn perfmon_capable(&self) -> bool {
         self.task.cred().perfmon_capable()
     }
+    fn sys_admin_capable(&self) -> bool {
+        self.task.cred().capable(crate::cred::Caps::CAP_SYS_ADMIN)
+    }
 }
 
 /// The flags `bpf_prog_load` accepts in `prog_flags`.

@@ -6,6 +6,13 @@
 //! (`BPF_CALL_IMM`); the interpreter and the JIT call
 //! `__bpf_call_base + imm`. Every helper is compiled into the same binary,
 //! so the distance fits in 32 bits.
+//!
+//! [`proto`] holds `struct bpf_func_proto` and the argument/return type
+//! vocabulary the verifier checks calls against.
+
+pub mod proto;
+
+pub use proto::BpfFuncProto;
 
 /// A helper's machine-level signature: five `u64` arguments in r1..r5,
 /// the result in r0. `extern "C"` so the JIT can call it directly.
@@ -14,7 +21,12 @@ pub type BpfHelperFn = extern "C" fn(u64, u64, u64, u64, u64) -> u64;
 /// Mirrors `kernel/bpf/core.c:__bpf_call_base()`.
 ///
 /// The anchor that helper-call immediates are relative to. It does nothing
-/// and returns 0; only its address matters.
+/// and returns 0; only its address matters. `#[inline(never)]`, as the
+/// kernel's is `noinline`: otherwise an optimised build may give each crate
+/// that takes its address its own copy (small functions are inlinable
+/// across crates), and an `imm` computed in one crate would call a wrong
+/// address from another.
+#[inline(never)]
 pub extern "C" fn __bpf_call_base(_r1: u64, _r2: u64, _r3: u64, _r4: u64, _r5: u64) -> u64 {
     0
 }
