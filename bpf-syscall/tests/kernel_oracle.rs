@@ -296,6 +296,13 @@ fn compare(
     (matched, problems)
 }
 
+/// Says which source a comparison used, past the test harness's output
+/// capture (which only takes the print macros), so it shows in every run.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
 #[test]
 fn loads_and_runs_as_the_kernel_does() {
     let cases = load_cases();
@@ -319,20 +326,21 @@ fn loads_and_runs_as_the_kernel_does() {
     assert_eq!(rec.len(), cases.len(), "the recording has every program (UPDATE_EXPECT=1 to regenerate)");
     let gaps = gaps();
     let (matched, mut problems) = compare(&format!("recorded on {rec_kernel}"), &rec, &ours, &gaps);
-    println!(
-        "kernel_oracle: compared {} programs with RECORDED results of Linux {rec_kernel}: {matched} identical",
-        ours.len()
-    );
+    say(&format!(
+        "kernel_oracle: compared {} programs with RECORDED results of Linux {rec_kernel}: {matched} identical, {} known gaps",
+        ours.len(),
+        gaps.len()
+    ));
     match live(&cases) {
         Ok((kernel, results)) => {
             let (m, p) = compare(&format!("live {kernel}"), &results, &ours, &gaps);
-            println!(
+            say(&format!(
                 "kernel_oracle: compared {} programs with the LIVE kernel {kernel}: {m} identical",
                 ours.len()
-            );
+            ));
             problems.extend(p);
         }
-        Err(why) => println!("kernel_oracle: no live kernel comparison ({why}); recorded results only"),
+        Err(why) => say(&format!("kernel_oracle: no live kernel comparison ({why}); recorded results only")),
     }
     for (n, why) in &gaps {
         println!("kernel_oracle: known gap {n}: {why}");
