@@ -1,4 +1,4 @@
-//! The typed API over [`__sys_bpf`](crate::syscall::__sys_bpf): what tests,
+//! The typed API over [`__sys_bpf`]: what tests,
 //! `bpftool` and library users call.
 //!
 //! Each method does what a C library would: it lays the `union bpf_attr`
