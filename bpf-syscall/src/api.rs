@@ -254,9 +254,12 @@ impl<'a> Bpf<'a> {
             fd_array_cnt: opts.fd_array.len() as u32,
             ..Default::default()
         };
-        self.task.set_tracing(opts.trace);
+        let was_tracing = self.task.tracing();
+        if opts.trace {
+            self.task.set_tracing(true);
+        }
         let (result, after) = self.sys_bpf(BPF_PROG_LOAD, &attr.to_bytes());
-        self.task.set_tracing(false);
+        self.task.set_tracing(was_tracing);
         let trace = if opts.trace { self.task.take_trace() } else { None };
         let log = log
             .and_then(|l| self.task.mem().read(l.addr, opts.log_size as usize).ok())

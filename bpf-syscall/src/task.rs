@@ -212,9 +212,16 @@ impl Task {
         self.fd_install(File::Other(what))
     }
 
-    /// Turns the load trace on or off for this task's `bpf()` calls.
+    /// Turns the load trace on or off for this task's `bpf()` calls. The
+    /// last traced call's trace is kept per task ([`Task::take_trace`]):
+    /// threads that trace concurrently should use a task each.
     pub fn set_tracing(&self, on: bool) {
         self.trace_on.store(on, Ordering::Relaxed);
+    }
+
+    /// Is the load trace on?
+    pub fn tracing(&self) -> bool {
+        self.trace_on.load(Ordering::Relaxed)
     }
 
     pub(crate) fn new_trace(&self) -> BpfTrace {
