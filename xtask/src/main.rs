@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "test" => test(rest),
+        "corpus" => xtask::corpus::cmd_corpus(rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -39,6 +40,8 @@ fn print_help() {
         "cargo xtask <command>\n\n\
          commands:\n  \
          test    fmt --check, clippy -D warnings, cargo test --workspace, and every suite\n  \
+         corpus  [--dir DIR] [--section S] [--emit] [--record]: the verifier corpus (summary,\n          \
+         JSON lines, or re-record from the live kernel; UPDATE_EXPECT=1 also records)\n  \
          help    this text"
     );
 }
