@@ -155,6 +155,9 @@ pub struct Case {
     pub prog_flags: Option<Value>,
     /// `expected_attach_type`, a name or number.
     pub expected_attach_type: Option<Value>,
+    /// `false` when the program must not be run (its result is an
+    /// address or otherwise differs per run).
+    pub test_run: bool,
     /// The assembled program.
     pub insns: Vec<BpfInsn>,
     /// The program as written.
@@ -194,6 +197,9 @@ impl Case {
         }
         if let Some(a) = &self.expected_attach_type {
             o.insert("expected_attach_type".into(), a.clone());
+        }
+        if !self.test_run {
+            o.insert("test_run".into(), json!(false));
         }
         o.insert("meta".into(), json!({"corpus": "verifier", "section": self.section, "line": self.line}));
         Value::Object(o)
@@ -274,6 +280,7 @@ impl CorpusFile {
                 log_level: 1,
                 prog_flags: None,
                 expected_attach_type: None,
+                test_run: true,
                 insns: vec![],
                 program: String::new(),
                 expect: None,
@@ -301,6 +308,15 @@ impl CorpusFile {
                                 parse_u32(v).ok_or_else(|| bad(format!("bad log_level `{v}`")))?
                         }
                         "prog_flags" => case.prog_flags = Some(names_or_number(v)),
+                        "test_run" => {
+                            case.test_run = match v {
+                                "true" => true,
+                                "false" => false,
+                                _ => {
+                                    return Err(bad(format!("test_run: expected true or false, found `{v}`")))
+                                }
+                            }
+                        }
                         "expected_attach_type" => {
                             case.expected_attach_type =
                                 Some(parse_u32(v).map(|n| json!(n)).unwrap_or_else(|| json!(v)))
