@@ -10,6 +10,8 @@
 #![warn(missing_docs)]
 
 pub mod corpus;
+pub mod gen;
+pub mod kernel_diff;
 pub mod oracle;
 pub mod outcome;
 

@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     let result = match cmd {
         "test" => test(rest),
         "corpus" => xtask::corpus::cmd_corpus(rest),
+        "kernel-diff" => xtask::kernel_diff::cmd_kernel_diff(rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -42,6 +43,8 @@ fn print_help() {
          test    fmt --check, clippy -D warnings, cargo test --workspace, and every suite\n  \
          corpus  [--dir DIR] [--section S] [--emit] [--record]: the verifier corpus (summary,\n          \
          JSON lines, or re-record from the live kernel; UPDATE_EXPECT=1 also records)\n  \
+         kernel-diff  [--corpus DIR] [--seed N --count N] [--only verifier|conformance|random]\n          \
+         [--no-kernel] [--record] [--show N]: the project's bpf() beside the kernel's, per corpus\n  \
          help    this text"
     );
 }
