@@ -24,7 +24,7 @@ impl Rng {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -32,7 +32,7 @@ impl Rng {
     }
     /// Uniform in `0..n` (n > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     /// True with probability `pct` percent.
     pub fn chance(&mut self, pct: u64) -> bool {
@@ -97,7 +97,7 @@ impl Builder<'_> {
             0 => self.rng.below(16) as i64,
             1 => self.rng.below(256) as i64 - 128,
             2 => self.rng.below(1 << 20) as i64,
-            _ => (self.rng.next() as i32) as i64,
+            _ => (self.rng.next_u64() as i32) as i64,
         }
     }
 
