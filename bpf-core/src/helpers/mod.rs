@@ -6,6 +6,13 @@
 //! (`BPF_CALL_IMM`); the interpreter and the JIT call
 //! `__bpf_call_base + imm`. Every helper is compiled into the same binary,
 //! so the distance fits in 32 bits.
+//!
+//! [`proto`] holds `struct bpf_func_proto` and the argument/return type
+//! vocabulary the verifier checks calls against.
+
+pub mod proto;
+
+pub use proto::BpfFuncProto;
 
 /// A helper's machine-level signature: five `u64` arguments in r1..r5,
 /// the result in r0. `extern "C"` so the JIT can call it directly.

@@ -1,0 +1,49 @@
+//! Verifies one program given as hex and prints the verdict and the log,
+//! for comparing with the running kernel by hand:
+//!
+//! ```sh
+//! cargo run -p bpf-verifier --example verify_hex -- socket_filter 2 b70000002a0000009500000000000000
+//! cargo run -p bpf-verifier --example verify_hex -- xdp 1 <hex> array:4:8:1
+//! ```
+//!
+//! Maps are `type:key_size:value_size:max_entries`; the program refers to
+//! the n-th one as fd `3 + n`.
+
+use bpf_core::uapi::*;
+use bpf_verifier::standalone::{shape_only_map, verify, VerifyOpts};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() < 3 {
+        eprintln!("usage: verify_hex <prog_type> <log_level> <hex insns> [type:ks:vs:max]...");
+        std::process::exit(2);
+    }
+    let Some(prog_type) = BpfProgType::from_name(&args[0]) else {
+        eprintln!("unknown program type {}", args[0]);
+        std::process::exit(2);
+    };
+    let log_level: u32 = args[1].parse().unwrap_or(1);
+    let bytes: Vec<u8> = (0..args[2].len() / 2)
+        .filter_map(|i| u8::from_str_radix(&args[2][2 * i..2 * i + 2], 16).ok())
+        .collect();
+    let Some(insns) = insns_from_bytes(&bytes) else {
+        eprintln!("hex is not a whole number of instructions");
+        std::process::exit(2);
+    };
+    let maps = args[3..]
+        .iter()
+        .map(|m| {
+            let p: Vec<&str> = m.split(':').collect();
+            let t = BpfMapType::from_name(p[0]).unwrap_or(BPF_MAP_TYPE_ARRAY);
+            let n = |i: usize| p.get(i).and_then(|v| v.parse().ok()).unwrap_or(4);
+            shape_only_map(t, n(1), n(2), n(3))
+        })
+        .collect();
+    let opts = VerifyOpts { log_level, ..Default::default() };
+    let v = verify(prog_type, &insns, maps, &opts);
+    match v.result {
+        Ok(()) => println!("accepted=True errno=None"),
+        Err(e) => println!("accepted=False errno={e:?}"),
+    }
+    print!("{}", v.log);
+}
