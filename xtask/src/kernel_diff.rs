@@ -168,24 +168,33 @@ pub fn conformance_corpus(dir: &Path) -> Result<DiffCorpus, String> {
     if !dir.is_dir() {
         return Err(format!("the conformance suite is absent at {}", dir.display()));
     }
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("{}: {e}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "data"))
-        .collect();
-    paths.sort();
+    let list = |d: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.extension().is_some_and(|x| x == "data"));
+        v.sort();
+        v
+    };
+    let mut paths = list(dir);
+    paths.extend(list(&dir.join("negative")));
     let rec = load_recording(&recorded_dir().join("conformance.jsonl"));
     let mut cases = Vec::new();
     for p in paths {
         let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
         let Some(insns) = conformance_program(&text) else { continue };
         let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let negative = p.parent().is_some_and(|d| d.ends_with("negative"));
+        let stem = if negative { format!("negative/{stem}") } else { stem };
         let name = format!("conformance/{stem}");
         let insns_hex = hex(&bpf_core::uapi::insns_to_bytes(&insns));
         let recorded =
             rec.as_ref().and_then(|r| r.1.get(&name)).and_then(|(h, o)| (*h == insns_hex).then(|| o.clone()));
-        let section =
-            stem.split(['-', '_']).next().unwrap_or("other").trim_end_matches(char::is_numeric).to_string();
+        let section = if negative {
+            "negative".to_string()
+        } else {
+            stem.split(['-', '_']).next().unwrap_or("other").trim_end_matches(char::is_numeric).to_string()
+        };
         cases.push(DiffCase {
             section,
             json: json!({"name": name, "prog_type": "socket_filter", "insns": insns_hex,
@@ -203,7 +212,8 @@ pub fn conformance_corpus(dir: &Path) -> Result<DiffCorpus, String> {
 }
 
 /// The program of a conformance `.data` file: its `-- raw` slots (64-bit
-/// integers, the instruction as a little-endian word). Files with only
+/// integers, the instruction as a little-endian word, or its eight bytes
+/// in order). Files with only
 /// `-- asm` need the uBPF-dialect assembler, which is not on this branch
 /// yet: they are skipped (and counted in the report).
 fn conformance_program(text: &str) -> Option<Vec<BpfInsn>> {
@@ -216,6 +226,14 @@ fn conformance_program(text: &str) -> Option<Vec<BpfInsn>> {
             continue;
         }
         if in_raw && !l.is_empty() {
+            let toks: Vec<&str> = l.split_whitespace().collect();
+            if toks.len() == 8 && toks.iter().all(|t| t.len() == 2) {
+                // "07 00 01 00 01 00 00 00": the slot's bytes in order
+                for t in toks {
+                    bytes.push(u8::from_str_radix(t, 16).ok()?);
+                }
+                continue;
+            }
             let v = match l.strip_prefix("0x") {
                 Some(h) => u64::from_str_radix(h, 16).ok()?,
                 None => l.parse::<u64>().ok()?,
