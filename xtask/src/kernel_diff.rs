@@ -14,7 +14,7 @@
 
 use crate::corpus;
 use crate::outcome::{hex, Agreement, LogRecord, Outcome};
-use bpf_core::uapi::{insns_from_bytes, BpfInsn};
+use bpf_core::uapi::BpfInsn;
 use bpftool::batch::{run_case, BatchOpts, BpfBackend};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -211,37 +211,13 @@ pub fn conformance_corpus(dir: &Path) -> Result<DiffCorpus, String> {
     })
 }
 
-/// The program of a conformance `.data` file: its `-- raw` slots (64-bit
-/// integers, the instruction as a little-endian word, or its eight bytes
-/// in order). Files with only
-/// `-- asm` need the uBPF-dialect assembler, which is not on this branch
-/// yet: they are skipped (and counted in the report).
+/// The program of a conformance `.data` file, with the conformance
+/// runner's parser and uBPF-dialect assembler ([`crate::conformance`]);
+/// `None` for a file without a program or one that does not assemble
+/// (some negatives are meant not to).
 fn conformance_program(text: &str) -> Option<Vec<BpfInsn>> {
-    let mut in_raw = false;
-    let mut bytes = Vec::new();
-    for line in text.lines() {
-        let l = line.split('#').next().unwrap_or("").trim();
-        if let Some(sec) = l.strip_prefix("--") {
-            in_raw = sec.trim() == "raw";
-            continue;
-        }
-        if in_raw && !l.is_empty() {
-            let toks: Vec<&str> = l.split_whitespace().collect();
-            if toks.len() == 8 && toks.iter().all(|t| t.len() == 2) {
-                // "07 00 01 00 01 00 00 00": the slot's bytes in order
-                for t in toks {
-                    bytes.push(u8::from_str_radix(t, 16).ok()?);
-                }
-                continue;
-            }
-            let v = match l.strip_prefix("0x") {
-                Some(h) => u64::from_str_radix(h, 16).ok()?,
-                None => l.parse::<u64>().ok()?,
-            };
-            bytes.extend(v.to_le_bytes());
-        }
-    }
-    (!bytes.is_empty()).then(|| insns_from_bytes(&bytes)).flatten()
+    let file = crate::conformance::data::parse_data(text).ok()?;
+    crate::conformance::program(&file).ok().filter(|p| !p.is_empty())
 }
 
 /// Runs every case of `c` through `b`.
