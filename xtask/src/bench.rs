@@ -14,9 +14,9 @@
 //!   ours beside the kernel's;
 //! - **whole load**: `BPF_PROG_LOAD` at log level 0, end to end, timed
 //!   around the call (ours: the typed API into our `bpf()`);
-//! - **peak memory** of a load: ours measured by the caller's counting
-//!   allocator ([`PeakMem`]); the kernel's as a lower bound from the
-//!   sizes of the verifier's objects in its BTF ([`btf`]).
+//! - **peak memory** of verifying (`bpf_check`): ours measured by the
+//!   caller's counting allocator ([`PeakMem`]); the kernel's as a lower
+//!   bound from the sizes of the verifier's objects in its BTF ([`btf`]).
 //!
 //! Each measurement is repeated in rounds that visit every engine in
 //! turn (so a change of load on the shared machine hits all of them
@@ -35,6 +35,7 @@ pub mod rbpf;
 pub mod report;
 pub mod sides;
 
+use bpf_verifier::standalone::{verify, VerifyOpts};
 use progs::BenchProg;
 use report::{Cell, Engine, Machine, Pair, ProgRow, Report};
 use sides::{BpfSide, KernelBpf, OurBpf};
@@ -332,8 +333,9 @@ pub fn measure(set: &[BenchProg], opts: &BenchOpts, mem: Option<&dyn PeakMem>) -
         Err(e) => format!("no lower bound: {e}"),
     };
     let ours_mem_note = if mem.is_some() {
-        "peak live heap bytes above the start of one BPF_PROG_LOAD (log level 0) through our bpf(): \
-         the program, the verifier's state, the rewritten program; a counting global allocator"
+        "peak live heap bytes above the start of one bpf_check (bpf_verifier::standalone::verify, \
+         log level 0): the program, the verifier's env and states, the rewritten program; a counting \
+         global allocator in the runner"
             .to_string()
     } else {
         "not measured: this binary has no counting allocator (run `cargo xtask bench`)".to_string()
@@ -486,22 +488,20 @@ fn measure_prog(
         kernel: median_cell(&load_us[1], why[1].as_deref().unwrap_or("no samples")),
     };
 
-    // Peak memory: one more load of ours under the counting allocator; the
-    // kernel's lower bound from its struct sizes and peak_states.
-    let ours_peak = match (mem, &mut sides[1].bpf, &why[0]) {
-        (None, _, _) => Cell::Why("not measured: no counting allocator in this binary".into()),
-        (_, Err(e), _) => Cell::Why(e.clone()),
-        (_, _, Some(e)) => Cell::Why(e.clone()),
-        (Some(m), Ok(bpf), None) => {
+    // Peak memory: one more bpf_check of ours under the counting
+    // allocator; the kernel's lower bound from its struct sizes and
+    // peak_states.
+    let ours_peak = match (mem, &why[0]) {
+        (None, _) => Cell::Why("not measured: no counting allocator in this binary".into()),
+        (_, Some(e)) => Cell::Why(e.clone()),
+        (Some(m), None) => {
+            let vopts = VerifyOpts { log_level: 0, log_size: 0, ..VerifyOpts::default() };
             m.reset_peak();
-            let l = bpf.load(&p.insns, 0);
+            let verdict = verify(progs::PROG_TYPE, &p.insns, Vec::new(), &vopts);
             let peak = m.peak_since_reset();
-            match l.fd {
-                Ok(fd) => {
-                    bpf.close(fd);
-                    Cell::Val(peak as f64)
-                }
-                Err(e) => Cell::Why(load_error("our verifier", &l, e)),
+            match verdict.result {
+                Ok(()) => Cell::Val(peak as f64),
+                Err(e) => Cell::Why(format!("our verifier: bpf_check failed with {e}")),
             }
         }
     };

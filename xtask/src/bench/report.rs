@@ -119,7 +119,7 @@ pub struct ProgRow {
     pub verify_us: Pair,
     /// `BPF_PROG_LOAD` at log level 0, end to end, in µs (median).
     pub load_us: Pair,
-    /// Peak bytes during the load: ours measured, the kernel's lower bound.
+    /// Peak bytes of `bpf_check`: ours measured, the kernel's lower bound.
     pub peak_bytes: Pair,
 }
 
@@ -340,7 +340,8 @@ impl Report {
             );
         }
 
-        let _ = writeln!(s, "\npeak memory of a load (ours measured; the kernel's a lower bound)");
+        let _ =
+            writeln!(s, "\npeak memory of verifying (bpf_check): ours measured, the kernel's a lower bound");
         let _ = writeln!(s, "  {:<18} {:>6} {:>10} {:>12}", "program", "insns", "ours", "kernel >=");
         for r in &self.rows {
             let _ = writeln!(
@@ -427,7 +428,7 @@ impl Report {
                 "run_ratios": "time ratios: above 1 the project is slower",
                 "verification_time_us": "the verifier log's `verification time N usec` (median)",
                 "load_us": "BPF_PROG_LOAD at log level 0, end to end (median)",
-                "peak_bytes": "ours: peak live heap above the start during one load; kernel: a lower bound",
+                "peak_bytes": "of bpf_check: ours, peak live heap above the start; kernel: a lower bound",
             },
             "largest": self.largest().map(|r| r.name.clone()),
             "ours_memory": self.ours_mem_note,
