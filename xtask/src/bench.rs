@@ -367,6 +367,40 @@ fn measure_prog(
     mem: Option<&dyn PeakMem>,
     btf: Option<&btf::StructSizes>,
 ) -> ProgRow {
+    let (run_ns, empty_ns) = run_times(p, opts, sides, jit_not_built);
+    let v = verification(p, opts, sides);
+    let ours_peak = match (mem, &v.ours_rejected) {
+        (None, _) => Cell::Why("not measured: no counting allocator in this binary".into()),
+        (_, Some(e)) => Cell::Why(e.clone()),
+        (Some(m), None) => our_peak_memory(p, m),
+    };
+    let kernel_peak = match (btf, &v.peak_states.kernel) {
+        (_, Cell::Why(w)) => Cell::Why(w.clone()),
+        (None, _) => Cell::Why("no lower bound: the kernel's BTF is unreadable here".into()),
+        (Some(b), Cell::Val(states)) => kernel_lower_bound(b, p.insns.len(), *states),
+    };
+    ProgRow {
+        name: p.name.clone(),
+        what: p.what.clone(),
+        insns: p.insns.len(),
+        run_ns,
+        empty_ns,
+        processed: v.processed,
+        peak_states: v.peak_states,
+        verify_us: v.verify_us,
+        load_us: v.load_us,
+        peak_bytes: Pair { ours: ours_peak, kernel: kernel_peak },
+    }
+}
+
+/// The run-time cells of `p` by [`Engine::ALL`], and the empty program's
+/// that were subtracted.
+fn run_times(
+    p: &BenchProg,
+    opts: &BenchOpts,
+    sides: &mut [Side<'_>; 3],
+    jit_not_built: bool,
+) -> (Vec<Cell>, Vec<Cell>) {
     // Load everywhere and check the result before anything is timed.
     let mut loaded: Vec<Loaded> = Vec::new();
     for (i, side) in sides.iter_mut().enumerate() {
@@ -391,7 +425,7 @@ fn measure_prog(
     };
     let mut rbpf_progs = [rbpf_interp, rbpf_jit];
 
-    // Run time: rounds over every engine in turn.
+    // Rounds over every engine in turn.
     let mut samples: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut empties: Vec<Vec<f64>> = vec![Vec::new(); 5];
     let mut errors: Vec<Option<String>> = vec![None; 5];
@@ -415,31 +449,40 @@ fn measure_prog(
             }
         }
     }
-    let mut run_ns = Vec::new();
-    let mut empty_ns = Vec::new();
-    for (i, _) in Engine::ALL.iter().enumerate() {
-        let why = if i < 3 {
-            match (&loaded[i].fd, &errors[i]) {
-                (Err(e), _) => e.clone(),
-                (_, Some(e)) => e.clone(),
-                _ => "no samples".into(),
-            }
-        } else {
-            match &rbpf_progs[i - 3] {
-                Err(e) => e.clone(),
-                Ok(_) => "no samples".into(),
-            }
-        };
-        run_ns.push(median_cell(&samples[i], &why));
-        empty_ns.push(median_cell(&empties[i], &why));
-    }
     for (i, l) in loaded.iter().enumerate() {
         sides[i].close(l);
     }
+    let mut run_ns = Vec::new();
+    let mut empty_ns = Vec::new();
+    for i in 0..Engine::ALL.len() {
+        let why = match (i.checked_sub(3), loaded.get(i)) {
+            (Some(k), _) => rbpf_progs[k].as_ref().err().cloned(),
+            (None, Some(l)) => l.fd.as_ref().err().cloned().or_else(|| errors[i].clone()),
+            (None, None) => None,
+        };
+        let why = why.unwrap_or_else(|| "no samples".into());
+        run_ns.push(median_cell(&samples[i], &why));
+        empty_ns.push(median_cell(&empties[i], &why));
+    }
+    (run_ns, empty_ns)
+}
 
-    // Verification and whole load: ours (the kernel built with the JIT
-    // enabled, as the running kernel is) and the kernel's, in turn.
-    let mut stats: [Vec<(f64, f64, f64)>; 2] = [Vec::new(), Vec::new()];
+/// The verification and whole-load cells of a program.
+struct Verification {
+    processed: Pair,
+    verify_us: Pair,
+    peak_states: Pair,
+    load_us: Pair,
+    /// Why our verifier did not accept it.
+    ours_rejected: Option<String>,
+}
+
+/// Loads `p` in rounds on ours (the kernel built with the JIT enabled, as
+/// the running kernel is) and the kernel's, in turn: at `BPF_LOG_STATS`
+/// for the log's statistics, at level 0 for the whole-load time.
+fn verification(p: &BenchProg, opts: &BenchOpts, sides: &mut [Side<'_>; 3]) -> Verification {
+    // (processed, verification time, peak_states) per load
+    let mut stats: [Vec<[f64; 3]>; 2] = [Vec::new(), Vec::new()];
     let mut load_us: [Vec<f64>; 2] = [Vec::new(), Vec::new()];
     let mut why: [Option<String>; 2] = [None, None];
     for _ in 0..opts.rounds {
@@ -463,7 +506,7 @@ fn measure_prog(
             let st = bpftool::batch::parse_log_stats(&l.log).unwrap_or_default();
             let get = |k: &str| st.get(k).and_then(|v| v.as_f64());
             match (get("processed_insns"), get("verification_time_usec"), get("peak_states")) {
-                (Some(a), Some(b), Some(c)) => stats[k].push((a, b, c)),
+                (Some(a), Some(b), Some(c)) => stats[k].push([a, b, c]),
                 _ => why[k] = Some(format!("{who}'s log has no statistics line: {:?}", l.log)),
             }
             let l = bpf.load(&p.insns, 0);
@@ -473,55 +516,32 @@ fn measure_prog(
             }
         }
     }
-    let pair = |f: fn(&(f64, f64, f64)) -> f64, stats: &[Vec<(f64, f64, f64)>; 2]| {
-        let cell = |k: usize| {
-            let v: Vec<f64> = stats[k].iter().map(f).collect();
-            median_cell(&v, why[k].as_deref().unwrap_or("no samples"))
-        };
+    let why_k = |k: usize| why[k].clone().unwrap_or_else(|| "no samples".into());
+    let stat = |j: usize| {
+        let cell = |k: usize| median_cell(&stats[k].iter().map(|s| s[j]).collect::<Vec<_>>(), &why_k(k));
         Pair { ours: cell(0), kernel: cell(1) }
     };
-    let processed = pair(|s| s.0, &stats);
-    let verify_us = pair(|s| s.1, &stats);
-    let peak_states = pair(|s| s.2, &stats);
-    let load_us = Pair {
-        ours: median_cell(&load_us[0], why[0].as_deref().unwrap_or("no samples")),
-        kernel: median_cell(&load_us[1], why[1].as_deref().unwrap_or("no samples")),
-    };
+    Verification {
+        processed: stat(0),
+        verify_us: stat(1),
+        peak_states: stat(2),
+        load_us: Pair {
+            ours: median_cell(&load_us[0], &why_k(0)),
+            kernel: median_cell(&load_us[1], &why_k(1)),
+        },
+        ours_rejected: why[0].clone(),
+    }
+}
 
-    // Peak memory: one more bpf_check of ours under the counting
-    // allocator; the kernel's lower bound from its struct sizes and
-    // peak_states.
-    let ours_peak = match (mem, &why[0]) {
-        (None, _) => Cell::Why("not measured: no counting allocator in this binary".into()),
-        (_, Some(e)) => Cell::Why(e.clone()),
-        (Some(m), None) => {
-            let vopts = VerifyOpts { log_level: 0, log_size: 0, ..VerifyOpts::default() };
-            m.reset_peak();
-            let verdict = verify(progs::PROG_TYPE, &p.insns, Vec::new(), &vopts);
-            let peak = m.peak_since_reset();
-            match verdict.result {
-                Ok(()) => Cell::Val(peak as f64),
-                Err(e) => Cell::Why(format!("our verifier: bpf_check failed with {e}")),
-            }
-        }
-    };
-    let kernel_peak = match (btf, &peak_states.kernel) {
-        (_, Cell::Why(w)) => Cell::Why(w.clone()),
-        (None, _) => Cell::Why("no lower bound: the kernel's BTF is unreadable here".into()),
-        (Some(b), Cell::Val(states)) => kernel_lower_bound(b, p.insns.len(), *states),
-    };
-
-    ProgRow {
-        name: p.name.clone(),
-        what: p.what.clone(),
-        insns: p.insns.len(),
-        run_ns,
-        empty_ns,
-        processed,
-        peak_states,
-        verify_us,
-        load_us,
-        peak_bytes: Pair { ours: ours_peak, kernel: kernel_peak },
+/// Peak heap bytes of one `bpf_check` of ours on `p`.
+fn our_peak_memory(p: &BenchProg, m: &dyn PeakMem) -> Cell {
+    let vopts = VerifyOpts { log_level: 0, log_size: 0, ..VerifyOpts::default() };
+    m.reset_peak();
+    let verdict = verify(progs::PROG_TYPE, &p.insns, Vec::new(), &vopts);
+    let peak = m.peak_since_reset();
+    match verdict.result {
+        Ok(()) => Cell::Val(peak as f64),
+        Err(e) => Cell::Why(format!("our verifier: bpf_check failed with {e}")),
     }
 }
 
