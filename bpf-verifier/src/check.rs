@@ -1319,7 +1319,12 @@ impl<'a> BpfVerifierEnv<'a> {
                         self.print_insn_state();
                     }
                     self.prev_log_pos = self.log.end_pos;
-                    let text = crate::disasm::print_bpf_insn(&self.prog.insnsi, idx, self.allow_ptr_leaks);
+                    let text = bpf_core::disasm::print_bpf_insn(
+                        &bpf_core::disasm::NoCbs,
+                        &self.prog.insnsi,
+                        idx,
+                        self.allow_ptr_leaks,
+                    );
                     verbose!(self, "{}: {}\n", idx, text);
                     self.prev_insn_print_pos = self.log.end_pos - self.prev_log_pos;
                     self.prev_log_pos = self.log.end_pos;

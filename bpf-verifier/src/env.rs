@@ -432,10 +432,13 @@ pub fn empty_state() -> BpfVerifierState {
     }
 }
 
-/// `BPF_LOG_MIN_ALIGNMENT` / `BPF_LOG_ALIGNMENT` of `vlog_alignment()`.
+/// Mirrors `kernel/bpf/log.c:vlog_alignment()`: pad to column 40, or to
+/// the next multiple of 8 (at least 4 spaces) past it.
 fn vlog_alignment(pos: u64) -> u64 {
-    let p = pos.max(8);
-    p.div_ceil(40) * 40 - pos - 1
+    const BPF_LOG_MIN_ALIGNMENT: u64 = 8;
+    const BPF_LOG_ALIGNMENT: u64 = 40;
+    let p = (pos + BPF_LOG_MIN_ALIGNMENT / 2).max(BPF_LOG_ALIGNMENT);
+    (p.div_ceil(BPF_LOG_MIN_ALIGNMENT) * BPF_LOG_MIN_ALIGNMENT).saturating_sub(pos + 1)
 }
 
 /// `verbose_unum()`: decimal up to `U16_MAX`, else hex.

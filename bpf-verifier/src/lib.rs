@@ -21,7 +21,7 @@ pub mod bounds;
 pub mod calls;
 pub mod cfg;
 pub mod check;
-mod disasm;
+pub mod ctxconv;
 pub mod env;
 pub mod fixups;
 pub mod liveness;
@@ -64,6 +64,11 @@ pub trait BpfVerifierIo {
     /// tell them apart.
     fn sys_admin_capable(&self) -> bool {
         self.perfmon_capable()
+    }
+    /// `nr_cpu_ids` of the kernel the program loads into (the bound of
+    /// `bpf_get_smp_processor_id()`'s result). Defaults to 1.
+    fn nr_cpu_ids(&self) -> u32 {
+        1
     }
 }
 
@@ -466,7 +471,16 @@ impl<'a> BpfVerifierEnv<'a> {
     /// The passes after `skip_full_check` in `bpf_check()`, in order.
     fn rewrite(&mut self) -> Result<(), Errno> {
         self.check_max_stack_depth()?;
+        if self.bpf_capable {
+            self.opt_hard_wire_dead_code_branches();
+            self.opt_remove_dead_code()?;
+            self.opt_remove_nops()?;
+        } else {
+            self.sanitize_dead_code();
+        }
         self.convert_ctx_accesses()?;
+        self.do_misc_fixups()?;
+        self.fixup_call_args()?;
         Ok(())
     }
 

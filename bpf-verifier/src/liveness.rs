@@ -247,7 +247,12 @@ impl<'a> BpfVerifierEnv<'a> {
                     }
                 }
                 line.push(' ');
-                line.push_str(&crate::disasm::print_bpf_insn(&self.prog.insnsi, i, self.allow_ptr_leaks));
+                line.push_str(&bpf_core::disasm::print_bpf_insn(
+                    &bpf_core::disasm::NoCbs,
+                    &self.prog.insnsi,
+                    i,
+                    self.allow_ptr_leaks,
+                ));
                 line.push('\n');
                 self.log.vlog(&line);
                 if self.prog.insnsi[i].is_ld_imm64() {

@@ -195,6 +195,10 @@ impl<'a> BpfVerifierEnv<'a> {
         Ok(())
     }
 
+    /// `bt_set_frame_slot()` + `mark_chain_precision_batch()`: the stack
+    /// slot's value matters. Not built yet (see the module docs).
+    pub fn mark_stack_slot_precise(&mut self, _frameno: u32, _spi: usize) {}
+
     /// Mirrors `kernel/bpf/verifier.c:mark_all_scalars_imprecise()`.
     pub fn mark_all_scalars_imprecise(&mut self) {
         for f in self.cur_state.frame.iter_mut() {

@@ -21,16 +21,18 @@ pub const LOG_BUF_ADDR: u64 = 0x1000_0000;
 pub const ATTR_ADDR: u64 = 0x2000_0000;
 
 /// A loader with a flat memory of a log buffer and an attr, a table of
-/// maps (fd = index + 3) and chosen capabilities.
+/// maps (fd = index) and chosen capabilities.
 pub struct StandaloneIo {
     log: RefCell<Vec<u8>>,
     attr: RefCell<Vec<u8>>,
-    /// Maps by fd - 3.
+    /// Maps by fd.
     pub maps: Vec<Arc<BpfMap>>,
     /// `CAP_BPF`.
     pub bpf_capable: bool,
     /// `CAP_PERFMON`.
     pub perfmon_capable: bool,
+    /// `nr_cpu_ids`.
+    pub nr_cpu_ids: u32,
 }
 
 impl StandaloneIo {
@@ -42,6 +44,7 @@ impl StandaloneIo {
             maps,
             bpf_capable: true,
             perfmon_capable: true,
+            nr_cpu_ids: host_nr_cpu_ids(),
         }
     }
     /// The log as a string (up to the first NUL).
@@ -80,7 +83,7 @@ impl BpfVerifierIo for StandaloneIo {
         self
     }
     fn bpf_map_get(&self, fd: i32) -> Result<Arc<BpfMap>, Errno> {
-        usize::try_from(fd - 3).ok().and_then(|i| self.maps.get(i)).cloned().ok_or(EBADF)
+        usize::try_from(fd).ok().and_then(|i| self.maps.get(i)).cloned().ok_or(EBADF)
     }
     fn bpf_capable(&self) -> bool {
         self.bpf_capable
@@ -88,6 +91,18 @@ impl BpfVerifierIo for StandaloneIo {
     fn perfmon_capable(&self) -> bool {
         self.perfmon_capable
     }
+    fn nr_cpu_ids(&self) -> u32 {
+        self.nr_cpu_ids
+    }
+}
+
+/// The host's possible CPUs (`/sys/devices/system/cpu/possible`, `0-N`),
+/// or 1 when unknown.
+pub fn host_nr_cpu_ids() -> u32 {
+    std::fs::read_to_string("/sys/devices/system/cpu/possible")
+        .ok()
+        .and_then(|s| s.trim().rsplit(['-', ',']).next().and_then(|n| n.parse::<u32>().ok()))
+        .map_or(1, |n| n + 1)
 }
 
 /// A map with the attributes the verifier checks and no storage: lookups
@@ -116,13 +131,28 @@ impl BpfMapOps for ShapeOnlyMap {
 
 /// A [`ShapeOnlyMap`] of the given type and sizes.
 pub fn shape_only_map(map_type: BpfMapType, key_size: u32, value_size: u32, max_entries: u32) -> Arc<BpfMap> {
+    named_shape_only_map("", map_type, key_size, value_size, max_entries)
+}
+
+/// A [`ShapeOnlyMap`] with a name (the verifier log prints `map=NAME`).
+pub fn named_shape_only_map(
+    name: &str,
+    map_type: BpfMapType,
+    key_size: u32,
+    value_size: u32,
+    max_entries: u32,
+) -> Arc<BpfMap> {
+    let mut n = [0u8; BPF_OBJ_NAME_LEN];
+    for (d, s) in n.iter_mut().zip(name.bytes().take(BPF_OBJ_NAME_LEN - 1)) {
+        *d = s;
+    }
     Arc::new(BpfMap {
         map_type,
         key_size,
         value_size,
         max_entries,
         map_flags: BpfMapFlags::empty(),
-        name: [0; BPF_OBJ_NAME_LEN],
+        name: n,
         id: AtomicU32::new(0),
         frozen: AtomicBool::new(false),
         ops: Box::new(ShapeOnlyMap),
@@ -175,7 +205,7 @@ impl Default for VerifyOpts {
 }
 
 /// Verifies `insns` as a program of type `prog_type`; map fds in
-/// `ld_imm64` are `3 + index` into `maps`.
+/// `ld_imm64` are indexes into `maps` (as in `kernel_oracle.py` cases).
 pub fn verify(
     prog_type: BpfProgType,
     insns: &[BpfInsn],
