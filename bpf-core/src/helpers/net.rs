@@ -283,31 +283,6 @@ proto!(
     [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO]
 );
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn load_bytes_checks_bounds() {
-        let mut pkt = [1u8, 2, 3, 4, 5, 6];
-        let mut s = SkBuff { data: pkt.as_mut_ptr() as u64, len: 6, ..Default::default() };
-        s.data_end = s.data + 6;
-        let ctx = &mut s as *mut SkBuff as u64;
-        let mut out = [0xffu8; 4];
-        assert_eq!(bpf_skb_load_bytes(ctx, 2, out.as_mut_ptr() as u64, 4, 0), 0);
-        assert_eq!(out, [3, 4, 5, 6]);
-        assert_eq!(bpf_skb_load_bytes(ctx, 3, out.as_mut_ptr() as u64, 4, 0) as i64, -14);
-        assert_eq!(out, [0; 4]);
-    }
-
-    #[test]
-    fn csum_diff_of_nothing_is_the_seed() {
-        assert_eq!(bpf_csum_diff(0, 0, 0, 0, 0x1234), 0x1234);
-        let a = [0u8, 0, 0, 1];
-        assert_ne!(bpf_csum_diff(0, 0, a.as_ptr() as u64, 4, 0), 0);
-    }
-}
-
 /// Mirrors `net/core/filter.c:bpf_skb_load_helper_{8,16,32}_no_cache()`:
 /// what a rewritten `LD_ABS`/`LD_IND` calls — a big-endian load of `size`
 /// bytes at `offset`, or a negative value when out of the packet (the
@@ -336,4 +311,29 @@ pub extern "C" fn bpf_skb_load_helper_16_no_cache(ctx: u64, offset: u64, _: u64,
 /// `bpf_skb_load_helper_32_no_cache`.
 pub extern "C" fn bpf_skb_load_helper_32_no_cache(ctx: u64, offset: u64, _: u64, _: u64, _: u64) -> u64 {
     skb_load_helper(ctx, offset, 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn load_bytes_checks_bounds() {
+        let mut pkt = [1u8, 2, 3, 4, 5, 6];
+        let mut s = SkBuff { data: pkt.as_mut_ptr() as u64, len: 6, ..Default::default() };
+        s.data_end = s.data + 6;
+        let ctx = &mut s as *mut SkBuff as u64;
+        let mut out = [0xffu8; 4];
+        assert_eq!(bpf_skb_load_bytes(ctx, 2, out.as_mut_ptr() as u64, 4, 0), 0);
+        assert_eq!(out, [3, 4, 5, 6]);
+        assert_eq!(bpf_skb_load_bytes(ctx, 3, out.as_mut_ptr() as u64, 4, 0) as i64, -14);
+        assert_eq!(out, [0; 4]);
+    }
+
+    #[test]
+    fn csum_diff_of_nothing_is_the_seed() {
+        assert_eq!(bpf_csum_diff(0, 0, 0, 0, 0x1234), 0x1234);
+        let a = [0u8, 0, 0, 1];
+        assert_ne!(bpf_csum_diff(0, 0, a.as_ptr() as u64, 4, 0), 0);
+    }
 }
