@@ -1265,6 +1265,8 @@ impl<'a> BpfVerifierEnv<'a> {
         let mut do_print_state = false;
         let mut prev_insn_idx: i32 = -1;
         loop {
+            // a new insn gets its own history entry
+            self.cur_hist_ent = None;
             self.prev_insn_idx = prev_insn_idx;
             if self.insn_idx < 0 || self.insn_idx >= insn_cnt {
                 verbose!(self, "invalid insn idx {} insn_cnt {}\n", self.insn_idx, insn_cnt);

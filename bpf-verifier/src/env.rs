@@ -145,6 +145,12 @@ pub struct BpfVerifierEnv<'a> {
     pub insn_postorder: Vec<u32>,
     /// Precision backtracking state (`bt`).
     pub bt: crate::precision::BacktrackState,
+    /// The jump history entry of the insn being simulated (`cur_hist_ent`).
+    pub cur_hist_ent: Option<usize>,
+    /// Loop visits in progress (`scc_info[].visits`).
+    pub scc_visits: Vec<crate::states::SccVisit>,
+    /// A backedge state being propagated (see `precision::SCRATCH_STATE`).
+    pub scratch_state: Option<BpfVerifierState>,
     /// Stack liveness (`liveness`).
     pub liveness: crate::liveness::BpfLiveness,
 }

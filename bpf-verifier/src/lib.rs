@@ -407,6 +407,9 @@ pub fn bpf_check(
         verification_time: 0,
         insn_postorder: Vec::new(),
         bt: precision::BacktrackState::default(),
+        cur_hist_ent: None,
+        scc_visits: Vec::new(),
+        scratch_state: None,
         liveness: liveness::BpfLiveness::default(),
     };
 
@@ -462,6 +465,7 @@ fn verify(env: &mut BpfVerifierEnv<'_>, attr: &BpfAttrProgLoad) -> Result<(), Er
     env.check_cfg()?;
     env.compute_postorder()?;
     env.check_attach_btf_id()?;
+    env.compute_scc()?;
     env.compute_live_registers()?;
     env.do_check_main()?;
     Ok(())

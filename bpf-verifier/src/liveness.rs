@@ -264,3 +264,79 @@ impl<'a> BpfVerifierEnv<'a> {
         Ok(())
     }
 }
+
+impl<'a> BpfVerifierEnv<'a> {
+    /// Mirrors `kernel/bpf/verifier.c:compute_scc()`: the strongly
+    /// connected components of the control-flow graph (the loops), found
+    /// depth-first from insn 0. Components of two or more insns, or of one
+    /// insn that jumps to itself, get ids from 1 in the order they
+    /// complete; the id goes to `insn_aux_data[].scc`.
+    pub fn compute_scc(&mut self) -> Result<(), Errno> {
+        let n = self.prog.insnsi.len();
+        let mut pre = vec![0u32; n];
+        let mut low = vec![0u32; n];
+        let mut on_stack = vec![false; n];
+        let mut stack: Vec<usize> = Vec::new();
+        let mut next_preorder = 1u32;
+        let mut next_scc_id = 1u32;
+        for root in 0..n {
+            if pre[root] != 0 {
+                continue;
+            }
+            // (insn, next successor to look at)
+            let mut dfs: Vec<(usize, usize)> = vec![(root, 0)];
+            pre[root] = next_preorder;
+            low[root] = next_preorder;
+            next_preorder += 1;
+            stack.push(root);
+            on_stack[root] = true;
+            while let Some(&mut (t, ref mut k)) = dfs.last_mut() {
+                let (succ, cnt) = insn_successors(&self.prog.insnsi, t);
+                if *k < cnt {
+                    let w = succ[*k];
+                    *k += 1;
+                    if w >= n {
+                        continue;
+                    }
+                    if pre[w] == 0 {
+                        pre[w] = next_preorder;
+                        low[w] = next_preorder;
+                        next_preorder += 1;
+                        stack.push(w);
+                        on_stack[w] = true;
+                        dfs.push((w, 0));
+                    } else if on_stack[w] {
+                        low[t] = low[t].min(pre[w]);
+                    }
+                    continue;
+                }
+                dfs.pop();
+                if let Some(&(parent, _)) = dfs.last() {
+                    low[parent] = low[parent].min(low[t]);
+                }
+                if low[t] == pre[t] {
+                    // t is the root of a component
+                    let mut members = Vec::new();
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        members.push(w);
+                        if w == t {
+                            break;
+                        }
+                    }
+                    let self_loop = {
+                        let (succ, cnt) = insn_successors(&self.prog.insnsi, t);
+                        succ[..cnt].contains(&t)
+                    };
+                    if members.len() >= 2 || self_loop {
+                        for &w in &members {
+                            self.insn_aux_data[w].scc = next_scc_id;
+                        }
+                        next_scc_id += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
