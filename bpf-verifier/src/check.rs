@@ -1333,20 +1333,21 @@ impl<'a> BpfVerifierEnv<'a> {
                 }
                 self.insn_aux_data[idx].seen = true;
                 prev_insn_idx = self.insn_idx;
-                self.liveness.reset_stack_write_marks(idx as u32);
+                self.bpf_reset_stack_write_marks(idx as u32);
                 match self.do_check_insn(&mut do_print_state)? {
                     InsnResult::Next => {
-                        self.liveness.commit_stack_write_marks();
+                        self.bpf_commit_stack_write_marks();
                         continue;
                     }
                     InsnResult::Exit => {
-                        self.liveness.commit_stack_write_marks();
+                        self.bpf_commit_stack_write_marks();
                     }
                 }
             }
             // process_bpf_exit:
             self.mark_verifier_state_scratched();
             self.update_branch_counts_cur()?;
+            self.bpf_update_live_stack();
             match self.pop_stack(pop_log) {
                 Some((prev, idx)) => {
                     prev_insn_idx = prev;

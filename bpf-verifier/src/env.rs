@@ -141,8 +141,11 @@ pub struct BpfVerifierEnv<'a> {
     pub pass_cnt: u32,
     /// `verification_time` in ns.
     pub verification_time: u64,
-    /// cfg: first insn of each subprog in post order (`cfg.insn_postorder`).
+    /// cfg: each subprogram's insns in post order (`cfg.insn_postorder`).
     pub insn_postorder: Vec<u32>,
+    /// Where each subprogram's run starts in `insn_postorder`
+    /// (`subprog_info[].postorder_start`), plus the end.
+    pub postorder_start: Vec<u32>,
     /// Precision backtracking state (`bt`).
     pub bt: crate::precision::BacktrackState,
     /// The jump history entry of the insn being simulated (`cur_hist_ent`).

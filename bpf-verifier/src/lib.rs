@@ -406,6 +406,7 @@ pub fn bpf_check(
         pass_cnt: 0,
         verification_time: 0,
         insn_postorder: Vec::new(),
+        postorder_start: Vec::new(),
         bt: precision::BacktrackState::default(),
         cur_hist_ent: None,
         scc_visits: Vec::new(),

@@ -572,7 +572,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let frameno = self.cur_state.frame[frame].frameno;
         let mut insn_flags = insn_stack_access_flags(frameno, spi);
         self.mark_stack_slot_scratched(spi);
-        self.liveness.mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
+        self.bpf_mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
         let s = self.cur_state.frame[frame].stack[spi];
         let stype = s.slot_type;
         let reg = s.spilled_ptr;
@@ -812,7 +812,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 }
                 return Err(EACCES);
             }
-            self.liveness.mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
+            self.bpf_mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
             i += 1;
         }
         Ok(())

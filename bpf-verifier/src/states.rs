@@ -517,6 +517,7 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:clean_verifier_state()`.
     fn clean_verifier_state(&mut self, st: &mut BpfVerifierState) {
+        self.bpf_live_stack_query_init(st);
         for i in 0..=st.curframe as usize {
             let ip = Self::frame_insn_idx(st, i);
             let live = self.insn_aux_data[ip as usize].live_regs_before;
@@ -529,7 +530,7 @@ impl<'a> BpfVerifierEnv<'a> {
             }
             let frameno = f.frameno;
             for (spi, s) in f.stack.iter_mut().enumerate() {
-                if !self.liveness.stack_slot_alive(frameno, spi) {
+                if !self.bpf_stack_slot_alive(frameno, spi) {
                     __mark_reg_not_init(cap, &mut s.spilled_ptr);
                     s.slot_type = [slot::STACK_INVALID; BPF_REG_SIZE];
                 }
