@@ -714,12 +714,12 @@ impl<'a> BpfVerifierEnv<'a> {
             return true;
         }
         let cur_cc = self.liveness.instances[cur].callchain;
-        for i in frameno as usize..q.len() - 1 {
+        for (i, &inst) in q.iter().enumerate().take(q.len() - 1).skip(frameno as usize) {
             let callsite = cur_cc.callsites[i];
             let alive = if self.insn_aux_data[callsite as usize].calls_callback {
-                live(q[i], callsite)
+                live(inst, callsite)
             } else {
-                live(q[i], callsite + 1)
+                live(inst, callsite + 1)
             };
             if alive {
                 return true;
