@@ -83,19 +83,24 @@ pub fn type_may_be_null(t: u32) -> bool {
     t & PTR_MAYBE_NULL != 0
 }
 
-/// `reg_not_null()`: a pointer that cannot be NULL.
+/// Mirrors `kernel/bpf/verifier.c:reg_not_null()`: a pointer type that
+/// cannot be NULL (the stack, ctx and packet pointers are not among them).
 pub fn reg_not_null(reg: &BpfRegState) -> bool {
     let t = reg.type_;
     if type_may_be_null(t) {
         return false;
     }
+    let b = base_type(t);
     matches!(
-        base_type(t),
-        PTR_TO_SOCKET | PTR_TO_TCP_SOCK | PTR_TO_MAP_VALUE | PTR_TO_MAP_KEY | PTR_TO_SOCK_COMMON
-    ) || (t == PTR_TO_BTF_ID | PTR_TRUSTED)
-        || t == PTR_TO_MEM | MEM_RINGBUF
-        || t == PTR_TO_MEM | MEM_ALLOC
-        || matches!(t, PTR_TO_STACK | PTR_TO_CTX | PTR_TO_PACKET | PTR_TO_PACKET_META | CONST_PTR_TO_MAP)
+        b,
+        PTR_TO_SOCKET
+            | PTR_TO_TCP_SOCK
+            | PTR_TO_MAP_VALUE
+            | PTR_TO_MAP_KEY
+            | PTR_TO_SOCK_COMMON
+            | CONST_PTR_TO_MAP
+    ) || (b == PTR_TO_BTF_ID && t & PTR_TRUSTED != 0)
+        || (b == PTR_TO_MEM && t & PTR_UNTRUSTED == 0)
 }
 
 impl<'a> BpfVerifierEnv<'a> {
@@ -434,6 +439,8 @@ impl<'a> BpfVerifierEnv<'a> {
             }
             src = k;
         }
+        // the 32-bit link needs a value that fitted in 32 bits before the op
+        let pre_fits_u32 = dst.umin_value <= u64::from(u32::MAX) && dst.umax_value <= u64::from(u32::MAX);
         self.adjust_scalar_min_max_vals(insn, &mut dst, Some(&src))?;
         // r1 = r2; r1 += K: remember the delta, to refine r1 when r2 is
         // compared later
@@ -445,7 +452,7 @@ impl<'a> BpfVerifierEnv<'a> {
             let val = reg_const_value(&src, alu32);
             let mut clear = (!alu32
                 && ((val as i64) < i64::from(i32::MIN) || (val as i64) > i64::from(i32::MAX)))
-                || (alu32 && (dst.umin_value > u64::from(u32::MAX) || dst.umax_value > u64::from(u32::MAX)));
+                || (alu32 && !pre_fits_u32);
             let mut off = val as i32;
             if !clear && opcode == BPF_SUB {
                 if off == i32::MIN {
@@ -904,6 +911,16 @@ impl<'a> BpfVerifierEnv<'a> {
                     other_regs[srcno as usize] = t2;
                     this_regs[dstno as usize] = f1;
                     this_regs[srcno as usize] = f2;
+                } else if this_regs[dstno as usize].type_ == SCALAR_VALUE {
+                    // `r1 op r1`: both operands are one register
+                    let f = &mut this_regs[dstno as usize];
+                    crate::bounds::regs_refine_cond_op_same(f, rev_opcode(opcode), is_jmp32);
+                    reg_bounds_sync(f);
+                    reg_bounds_sync(f);
+                    let t = &mut other_regs[dstno as usize];
+                    crate::bounds::regs_refine_cond_op_same(t, opcode, is_jmp32);
+                    reg_bounds_sync(t);
+                    reg_bounds_sync(t);
                 }
             } else {
                 let (mut t1, mut f1) = (other_regs[dstno as usize], this_regs[dstno as usize]);
@@ -921,15 +938,15 @@ impl<'a> BpfVerifierEnv<'a> {
         let this_dst = self.reg(dstno);
         if bpf_src(insn.code) == BPF_X && src_reg.type_ == SCALAR_VALUE && src_reg.id != 0 {
             let s = self.reg(srcno);
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut self.cur_state, &s, &linked);
+            crate::precision::sync_linked_regs(&mut self.cur_state, &s, &linked);
             let os = other.frame[cf].regs[srcno as usize];
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut other, &os, &linked);
+            crate::precision::sync_linked_regs(&mut other, &os, &linked);
         }
         if this_dst.type_ == SCALAR_VALUE && this_dst.id != 0 {
             let d = self.reg(dstno);
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut self.cur_state, &d, &linked);
+            crate::precision::sync_linked_regs(&mut self.cur_state, &d, &linked);
             let od = other.frame[cf].regs[dstno as usize];
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut other, &od, &linked);
+            crate::precision::sync_linked_regs(&mut other, &od, &linked);
         }
 
         // ptr == ptr_or_null: the nullable one is not null where they are equal

@@ -184,10 +184,21 @@ impl<'a> BpfVerifierEnv<'a> {
     /// Mirrors `kernel/bpf/verifier.c:collect_linked_regs()`.
     pub fn collect_linked_regs(&mut self, id: u32, out: &mut LinkedRegs) {
         let id = id & !BPF_ADD_CONST;
+        let curframe = self.cur_state.curframe as usize;
+        let live: Vec<u16> = (0..=curframe)
+            .map(|i| {
+                let ip = Self::frame_insn_idx(&self.cur_state, i);
+                self.insn_aux_data[ip as usize].live_regs_before
+            })
+            .collect();
         let st = &mut self.cur_state;
-        for i in (0..=st.curframe as usize).rev() {
+        for i in (0..=curframe).rev() {
             let f = &mut st.frame[i];
             for j in 0..bpf_core::uapi::BPF_REG_FP as usize {
+                // only registers something may still read
+                if live[i] & (1 << j) == 0 {
+                    continue;
+                }
                 let r = &mut f.regs[j];
                 if r.type_ != SCALAR_VALUE || (r.id & !BPF_ADD_CONST) != id {
                     continue;
