@@ -2,14 +2,21 @@
 //!
 //! - `cargo xtask test`: every check CI runs, in order: `cargo fmt --check`,
 //!   `cargo clippy --workspace --all-targets -- -D warnings`, `cargo test
-//!   --workspace`, then the suites later issues add.
+//!   --workspace`, then the conformance suite on the interpreter (both memory
+//!   modes) with its summary line.
+//! - `cargo xtask conformance [--engine interp|jit] [--mode checked|fast]
+//!   [DIR]`: the public conformance suite; one line per failing file, then
+//!   `N passed, M failed`.
+//! - `cargo xtask bench`: the benchmark set, in release mode, beside rbpf.
 //!
 //! Each step prints what it runs; the first failure stops the run with a
 //! non-zero exit.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
+use xtask::conformance::{run_suite, suite_dir, MemMode};
+use xtask::repo_root;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,6 +26,8 @@ fn main() -> ExitCode {
     };
     let result = match cmd {
         "test" => test(rest),
+        "conformance" => conformance(rest),
+        "bench" => bench(rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -38,18 +47,16 @@ fn print_help() {
     println!(
         "cargo xtask <command>\n\n\
          commands:\n  \
-         test    fmt --check, clippy -D warnings, cargo test --workspace, and every suite\n  \
-         help    this text"
+         test         fmt --check, clippy -D warnings, cargo test --workspace, and every suite\n  \
+         conformance  [--engine interp|jit] [--mode checked|fast] [DIR]: the conformance suite\n               \
+         (DIR defaults to $BPF_CONFORMANCE_DIR, else ../shared/conformance)\n  \
+         bench        [FILTER]: the interpreter benchmarks beside rbpf (release build)\n  \
+         help         this text"
     );
 }
 
-/// The repository root (the parent of this crate's manifest directory).
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
-}
-
 /// Runs `cargo <args>` at the repository root and fails on a non-zero exit.
-pub fn cargo(args: &[&str]) -> Result<(), String> {
+fn cargo(args: &[&str]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     println!("==> cargo {}", args.join(" "));
     let start = Instant::now();
@@ -74,6 +81,61 @@ fn test(rest: &[String]) -> Result<(), String> {
     cargo(&["fmt", "--all", "--check"])?;
     cargo(&["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"])?;
     cargo(&["test", "--workspace"])?;
+    for mode in [MemMode::Checked, MemMode::Fast] {
+        println!("==> conformance suite, interpreter, {mode} mode");
+        run_conformance(None, mode)?;
+    }
     println!("xtask test: all passed in {:.1}s", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Runs the suite and prints its report; absent suite: says so, succeeds.
+fn run_conformance(dir: Option<PathBuf>, mode: MemMode) -> Result<(), String> {
+    let dir = dir.unwrap_or_else(|| suite_dir(&repo_root()));
+    if !dir.is_dir() {
+        println!(
+            "conformance: the suite is absent at {} (set BPF_CONFORMANCE_DIR or pass DIR); skipped",
+            dir.display()
+        );
+        return Ok(());
+    }
+    let report = run_suite(&dir, mode)?;
+    print!("{}", report.render());
+    if report.ok() {
+        Ok(())
+    } else {
+        Err(format!("conformance failures ({mode} mode, {})", dir.display()))
+    }
+}
+
+fn conformance(rest: &[String]) -> Result<(), String> {
+    let mut engine = "interp".to_string();
+    let mut mode = MemMode::Checked;
+    let mut dir = None;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--engine" => engine = it.next().ok_or("--engine needs a value")?.clone(),
+            "--mode" => {
+                mode = match it.next().map(String::as_str) {
+                    Some("checked") => MemMode::Checked,
+                    Some("fast") => MemMode::Fast,
+                    other => return Err(format!("--mode checked|fast, got {other:?}")),
+                }
+            }
+            s if s.starts_with('-') => return Err(format!("unknown option `{s}`")),
+            s => dir = Some(PathBuf::from(s)),
+        }
+    }
+    match engine.as_str() {
+        "interp" => run_conformance(dir, mode),
+        "jit" => Err("the JIT engine is not built yet (bpf-jit-x86 declines every program)".into()),
+        other => Err(format!("--engine interp|jit, got `{other}`")),
+    }
+}
+
+fn bench(rest: &[String]) -> Result<(), String> {
+    let mut args = vec!["bench", "-p", "bpf-interp", "--bench", "interp", "--"];
+    args.extend(rest.iter().map(String::as_str));
+    cargo(&args)
 }

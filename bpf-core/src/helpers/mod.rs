@@ -34,7 +34,12 @@ pub type BpfHelperFn = extern "C" fn(u64, u64, u64, u64, u64) -> u64;
 /// Mirrors `kernel/bpf/core.c:__bpf_call_base()`.
 ///
 /// The anchor that helper-call immediates are relative to. It does nothing
-/// and returns 0; only its address matters.
+/// and returns 0; only its address matters. `#[inline(never)]`, as the
+/// kernel's is `noinline`: otherwise an optimised build may give each crate
+/// that takes its address its own copy (small functions are inlinable
+/// across crates), and an `imm` computed in one crate would call a wrong
+/// address from another.
+#[inline(never)]
 pub extern "C" fn __bpf_call_base(_r1: u64, _r2: u64, _r3: u64, _r4: u64, _r5: u64) -> u64 {
     0
 }
