@@ -1080,14 +1080,20 @@ impl<'a> BpfVerifierEnv<'a> {
         ctx: &str,
         reg_name: &str,
     ) {
-        verbose!(self, "At {} the register {} ", ctx, reg_name);
-        if !reg.var_off.is_unknown() {
-            verbose!(self, "has value {}", tnum_strn(reg.var_off));
-        } else {
-            verbose!(self, "has unknown scalar value");
+        let mut unknown = true;
+        verbose!(self, "{} the register {} has", ctx, reg_name);
+        if reg.smin_value > i64::MIN {
+            verbose!(self, " smin={}", reg.smin_value);
+            unknown = false;
         }
-        let r = tnum_range(range.minval as i64 as u64, range.maxval as i64 as u64);
-        verbose!(self, " should have been in {}\n", tnum_strn(r));
+        if reg.smax_value < i64::MAX {
+            verbose!(self, " smax={}", reg.smax_value);
+            unknown = false;
+        }
+        if unknown {
+            verbose!(self, " unknown scalar value");
+        }
+        verbose!(self, " should have been in [{}, {}]\n", range.minval, range.maxval);
     }
 
     /// Mirrors `kernel/bpf/verifier.c:check_reference_leak()` and

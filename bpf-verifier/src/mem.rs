@@ -1395,7 +1395,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let r6 = self.reg(BPF_REG_6);
         self.__check_ptr_off_reg(&r6, BPF_REG_6, false)?;
         // clobbers caller-saved registers
-        for r in BPF_REG_1..=BPF_REG_5 {
+        for r in BPF_REG_0..=BPF_REG_5 {
             self.mark_reg_not_init(r);
             self.check_reg_arg(r, DstOpNoMark)?;
         }
