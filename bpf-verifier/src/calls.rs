@@ -902,10 +902,47 @@ impl<'a> BpfVerifierEnv<'a> {
         Err(EINVAL)
     }
 
-    /// Mirrors `kernel/bpf/verifier.c:check_func_call()`. Not built yet.
-    pub fn check_func_call(&mut self, _insn: &BpfInsn) -> Result<(), Errno> {
-        verbose!(self, "bpf-to-bpf calls are not supported by this verifier yet\n");
-        Err(EINVAL)
+    /// Mirrors `kernel/bpf/verifier.c:check_func_call()`: a bpf-to-bpf
+    /// call pushes a frame for the callee, which gets r1-r5 and an empty
+    /// stack, and continues at its first insn.
+    pub fn check_func_call(&mut self, insn: &BpfInsn) -> Result<(), Errno> {
+        let target = self.insn_idx + insn.imm + 1;
+        let Some(subprog) = self.find_subprog(target as u32) else {
+            verbose!(self, "verifier bug: target of func call at insn {} is not a program\n", target);
+            return Err(EFAULT);
+        };
+        let callsite = self.insn_idx;
+        // setup_func_entry()
+        if self.cur_state.curframe as usize + 1 >= MAX_FRAMES {
+            verbose!(self, "the call stack of {} frames is too deep\n", self.cur_state.curframe + 2);
+            return Err(E2BIG);
+        }
+        let frameno = self.cur_state.curframe + 1;
+        let mut callee = self.init_func_state(callsite, frameno, subprog as u32);
+        // set_callee_state(): the arguments
+        for r in BPF_REG_1..=BPF_REG_5 {
+            callee.regs[r as usize] = self.reg(r);
+        }
+        self.cur_state.frame.push(callee);
+        self.cur_state.curframe += 1;
+        // clear_caller_saved_regs()
+        let cf = self.cur_state.curframe as usize - 1;
+        let cap = self.bpf_capable;
+        for r in 0..=BPF_REG_5 as usize {
+            __mark_reg_not_init(cap, &mut self.cur_state.frame[cf].regs[r]);
+            self.mark_reg_scratched(r as u8);
+            self.cur_state.frame[cf].regs[r].subreg_def = DEF_NOT_SUBREG;
+        }
+        self.insn_idx = self.subprog_info[subprog].start as i32 - 1;
+        self.liveness.cur_instance = None;
+        if self.log_level1() {
+            verbose!(self, "caller:\n");
+            let st = self.cur_state.as_ref().clone();
+            self.print_verifier_state(&st, cf, true);
+            verbose!(self, "callee:\n");
+            self.print_verifier_state(&st, cf + 1, true);
+        }
+        Ok(())
     }
 
     /// Mirrors `kernel/bpf/verifier.c:check_kfunc_call()`: kfuncs need the
@@ -915,9 +952,29 @@ impl<'a> BpfVerifierEnv<'a> {
         Err(EINVAL)
     }
 
-    /// Mirrors `kernel/bpf/verifier.c:prepare_func_exit()`.
+    /// Mirrors `kernel/bpf/verifier.c:prepare_func_exit()`: return to the
+    /// caller with the callee's r0.
     pub fn prepare_func_exit(&mut self) -> Result<(), Errno> {
-        verbose!(self, "verifier bug: bpf-to-bpf return without a call\n");
-        Err(EFAULT)
+        self.bpf_update_live_stack();
+        let cf = self.cur_state.curframe as usize;
+        let r0 = self.cur_state.frame[cf].regs[0];
+        if r0.type_ == PTR_TO_STACK {
+            // a pointer into the dying frame (or an outer one): refused
+            verbose!(self, "cannot return stack pointer to the caller\n");
+            return Err(EINVAL);
+        }
+        self.cur_state.frame[cf - 1].regs[0] = r0;
+        let callsite = self.cur_state.frame[cf].callsite;
+        self.insn_idx = callsite + 1;
+        if self.log_level1() {
+            verbose!(self, "returning from callee:\n");
+            let st = self.cur_state.as_ref().clone();
+            self.print_verifier_state(&st, cf, true);
+            verbose!(self, "to caller at {}:\n", self.insn_idx);
+            self.print_verifier_state(&st, cf - 1, true);
+        }
+        self.cur_state.frame.pop();
+        self.cur_state.curframe -= 1;
+        Ok(())
     }
 }

@@ -1371,10 +1371,6 @@ impl<'a> BpfVerifierEnv<'a> {
             verbose!(self, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
             return Err(EINVAL);
         }
-        if self.subprog_cnt > 1 {
-            verbose!(self, "BPF_LD_[ABS|IND] instructions cannot be mixed with bpf-to-bpf calls\n");
-            return Err(EINVAL);
-        }
         if insn.dst_reg() != 0
             || insn.off != 0
             || bpf_size(insn.code) == BPF_DW

@@ -188,6 +188,9 @@ pub struct VerifyOpts {
     pub bpf_capable: bool,
     /// `CAP_PERFMON`.
     pub perfmon_capable: bool,
+    /// `prog->jit_requested` (the `bpf_jit_enable` sysctl; on by default,
+    /// as on x86-64 kernels).
+    pub jit_requested: bool,
 }
 
 impl Default for VerifyOpts {
@@ -200,6 +203,7 @@ impl Default for VerifyOpts {
             gpl: true,
             bpf_capable: true,
             perfmon_capable: true,
+            jit_requested: true,
         }
     }
 }
@@ -215,7 +219,7 @@ pub fn verify(
     let mut io = StandaloneIo::new(opts.log_size as usize, maps);
     io.bpf_capable = opts.bpf_capable;
     io.perfmon_capable = opts.perfmon_capable;
-    let mut prog = bpf_prog_alloc(bpf_prog_size(insns.len() as u32), 1, false, false);
+    let mut prog = bpf_prog_alloc(bpf_prog_size(insns.len() as u32), 1, opts.jit_requested, false);
     prog.set_insns(insns.to_vec());
     prog.prog_type = prog_type;
     prog.expected_attach_type = opts.expected_attach_type;
