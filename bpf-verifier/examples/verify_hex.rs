@@ -41,7 +41,15 @@ fn main() {
             named_shape_only_map(&format!("m{i}"), t, n(1), n(2), n(3))
         })
         .collect();
-    let opts = VerifyOpts { log_level, ..Default::default() };
+    let mut opts = VerifyOpts { log_level, ..Default::default() };
+    // EAT=<attach type name> sets expected_attach_type
+    if let Some(t) = std::env::var("EAT").ok().and_then(|n| BpfAttachType::from_name(&n)) {
+        opts.expected_attach_type = t;
+    }
+    // LOGSZ=<bytes> sets log_size
+    if let Some(n) = std::env::var("LOGSZ").ok().and_then(|n| n.parse().ok()) {
+        opts.log_size = n;
+    }
     let v = verify(prog_type, &insns, maps, &opts);
     match v.result {
         Ok(()) => println!("accepted=True errno=None"),

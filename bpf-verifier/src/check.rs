@@ -1345,7 +1345,7 @@ impl<'a> BpfVerifierEnv<'a> {
                     }
                     self.prev_log_pos = self.log.end_pos;
                     let text = bpf_core::disasm::print_bpf_insn(
-                        &bpf_core::disasm::NoCbs,
+                        &crate::env::VerboseCbs,
                         &self.prog.insnsi,
                         idx,
                         self.allow_ptr_leaks,

@@ -25,6 +25,34 @@ macro_rules! verbose {
 }
 pub(crate) use verbose;
 
+/// `verbose_cbs`: the callbacks the verifier prints instructions with.
+///
+/// The kernel has no `cb_imm` here and prints a map reference's value as
+/// `0x%llx` of the `struct bpf_map *` it put there, a kernel address
+/// (`0xffff8881...`, 16 digits). Ours is a user-space address (12 digits);
+/// it prints with the top 16 bits set, the form it would have in the
+/// kernel's address space, so the log lines keep the kernel's width (the
+/// column of `; R1=map_ptr(...)` depends on it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerboseCbs;
+
+impl bpf_core::disasm::BpfInsnCbs for VerboseCbs {
+    fn cb_imm(&self, insn: &BpfInsn, _next: &BpfInsn, full_imm: u64) -> Option<String> {
+        use bpf_core::uapi::{
+            BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE,
+        };
+        let is_map = matches!(
+            insn.src_reg(),
+            BPF_PSEUDO_MAP_FD | BPF_PSEUDO_MAP_VALUE | BPF_PSEUDO_MAP_IDX | BPF_PSEUDO_MAP_IDX_VALUE
+        );
+        if is_map && full_imm != 0 && full_imm < 1 << 47 {
+            Some(format!("{:#x}", full_imm | 0xffff_0000_0000_0000))
+        } else {
+            None
+        }
+    }
+}
+
 /// `struct bpf_verifier_stack_elem`: a branch waiting to be explored.
 #[derive(Debug)]
 pub struct BpfVerifierStackElem {

@@ -325,7 +325,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 }
                 line.push(' ');
                 line.push_str(&bpf_core::disasm::print_bpf_insn(
-                    &bpf_core::disasm::NoCbs,
+                    &crate::env::VerboseCbs,
                     &self.prog.insnsi,
                     i,
                     self.allow_ptr_leaks,

@@ -499,7 +499,7 @@ impl<'a> BpfVerifierEnv<'a> {
             let regs = fmt_reg_mask(self.bt_reg_mask());
             let stack = fmt_stack_mask(self.bt_stack_mask());
             let text = bpf_core::disasm::print_bpf_insn(
-                &bpf_core::disasm::NoCbs,
+                &crate::env::VerboseCbs,
                 &self.prog.insnsi,
                 idx as usize,
                 self.allow_ptr_leaks,

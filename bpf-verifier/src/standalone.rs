@@ -12,7 +12,6 @@ use bpf_core::uapi::*;
 use bpf_core::Errno;
 use std::cell::RefCell;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::Arc;
 
 /// Where [`StandaloneIo`] maps the log buffer.
@@ -142,21 +141,18 @@ pub fn named_shape_only_map(
     value_size: u32,
     max_entries: u32,
 ) -> Arc<BpfMap> {
-    let mut n = [0u8; BPF_OBJ_NAME_LEN];
-    for (d, s) in n.iter_mut().zip(name.bytes().take(BPF_OBJ_NAME_LEN - 1)) {
-        *d = s;
-    }
-    Arc::new(BpfMap {
+    let mut m = BpfMap::new(
         map_type,
         key_size,
         value_size,
         max_entries,
-        map_flags: BpfMapFlags::empty(),
-        name: n,
-        id: AtomicU32::new(0),
-        frozen: AtomicBool::new(false),
-        ops: Box::new(ShapeOnlyMap),
-    })
+        BpfMapFlags::empty(),
+        Box::new(ShapeOnlyMap),
+    );
+    for (d, s) in m.name.iter_mut().zip(name.bytes().take(BPF_OBJ_NAME_LEN - 1)) {
+        *d = s;
+    }
+    Arc::new(m)
 }
 
 /// What [`verify`] returns.

@@ -630,14 +630,15 @@ impl<'a> BpfVerifierEnv<'a> {
                 if self.log.level & crate::log::BPF_LOG_LEVEL2 != 0 {
                     verbose!(self, "propagate_backedges: too many iterations\n");
                 }
-                for b in &backedges {
+                for b in backedges.iter().rev() {
                     self.scratch_state = Some(b.state.clone());
                     self.mark_all_scalars_precise_pub(Some(crate::precision::SCRATCH_STATE));
                 }
                 break;
             }
             let mut changed = false;
-            for b in &backedges {
+            // the kernel's list is newest first
+            for b in backedges.iter().rev() {
                 self.scratch_state = Some(b.state.clone());
                 if self.sl.get(b.equal_state).is_some_and(|s| s.is_some()) {
                     changed |=
@@ -825,13 +826,16 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:find_prev_entry()`: the explored
     /// state at `insn_idx` on the current path (for `may_goto` widening).
-    pub fn find_prev_entry(&self, _parent: Option<StateId>, insn_idx: u32) -> Option<StateId> {
+    pub fn find_prev_entry(&self, parent: Option<StateId>, insn_idx: u32) -> Option<StateId> {
+        // `cur` is the current state's parent (a checkpoint)
+        let cur = self.sl_state(parent?);
         let bucket = self.explored_state(insn_idx as usize);
         self.explored_states[bucket].iter().rev().copied().find(|&id| {
             self.sl[id].as_ref().is_some_and(|sl| {
                 sl.state.insn_idx == insn_idx
                     && sl.state.branches != 0
-                    && same_callsites(&sl.state, &self.cur_state)
+                    && same_callsites(&sl.state, cur)
+                    && sl.state.dfs_depth < cur.dfs_depth
             })
         })
     }

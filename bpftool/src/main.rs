@@ -7,11 +7,13 @@
 //!
 //! ```text
 //! bpftool prog asm-roundtrip FILE   assemble, print as `prog dump xlated` does, re-assemble
+//! bpftool batch [OPTIONS] [FILE|-]  JSON-lines cases through bpf(), one JSON line per case
 //! ```
 //!
 //! Errors go to stderr as `bpftool: ...` (`FILE:LINE:COL: ...` for
 //! program text) with exit status 1; bad usage exits with 2.
 
+mod batch_cmd;
 mod cmd;
 mod prog;
 
@@ -19,7 +21,10 @@ use cmd::{cmd_select, Cmd};
 use std::process::ExitCode;
 
 /// The objects bpftool knows, as `main.c`'s `cmds[]`.
-const CMDS: &[Cmd] = &[Cmd { name: "prog", func: prog::do_prog, help: "prog asm-roundtrip FILE" }];
+const CMDS: &[Cmd] = &[
+    Cmd { name: "prog", func: prog::do_prog, help: "prog asm-roundtrip FILE" },
+    Cmd { name: "batch", func: batch_cmd::do_batch, help: batch_cmd::HELP },
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -3,10 +3,22 @@
 //!
 //! - [`conformance`]: the `.data` parser, the uBPF-dialect assembler and the
 //!   runner of the public conformance suite on the interpreter.
+//! - [`corpus`]: the verifier corpus (`bpf-verifier/tests/corpus/*.bpft`):
+//!   parser, converter to the oracle's JSON-lines case format, recorder.
+//! - [`outcome`]: one load's verdict, errno, error line, statistics and log,
+//!   as recorded in the corpus and as compared by the corpus test.
+//! - [`oracle`]: finding and running `kernel_oracle.py`.
+//! - [`kernel_diff`] and [`gen`]: `cargo xtask kernel-diff` and its random
+//!   program generator.
 
 #![warn(missing_docs)]
 
 pub mod conformance;
+pub mod corpus;
+pub mod gen;
+pub mod kernel_diff;
+pub mod oracle;
+pub mod outcome;
 
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,11 @@
 //!   [DIR]`: the public conformance suite; one line per failing file, then
 //!   `N passed, M failed`.
 //! - `cargo xtask bench`: the benchmark set, in release mode, beside rbpf.
+//! - `cargo xtask corpus`: the verifier corpus (summary, `--emit` JSON
+//!   lines, `--record` from the live kernel).
+//! - `cargo xtask kernel-diff`: the project's `bpf()` beside the running
+//!   kernel's on the verifier corpus, the conformance programs and random
+//!   programs; agreement tables.
 //!
 //! Each step prints what it runs; the first failure stops the run with a
 //! non-zero exit.
@@ -28,6 +33,8 @@ fn main() -> ExitCode {
         "test" => test(rest),
         "conformance" => conformance(rest),
         "bench" => bench(rest),
+        "corpus" => xtask::corpus::cmd_corpus(rest),
+        "kernel-diff" => xtask::kernel_diff::cmd_kernel_diff(rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -51,6 +58,10 @@ fn print_help() {
          conformance  [--engine interp|jit] [--mode checked|fast] [DIR]: the conformance suite\n               \
          (DIR defaults to $BPF_CONFORMANCE_DIR, else ../shared/conformance)\n  \
          bench        [FILTER]: the interpreter benchmarks beside rbpf (release build)\n  \
+         corpus       [--dir DIR] [--section S] [--emit] [--record]: the verifier corpus (summary,\n               \
+         JSON lines, or re-record from the live kernel; UPDATE_EXPECT=1 also records)\n  \
+         kernel-diff  [--corpus DIR] [--seed N --count N] [--only verifier|conformance|random]\n               \
+         [--no-kernel] [--record] [--show N]: the project's bpf() beside the kernel's, per corpus\n  \
          help         this text"
     );
 }
