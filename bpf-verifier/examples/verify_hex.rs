@@ -41,7 +41,8 @@ fn main() {
             named_shape_only_map(&format!("m{i}"), t, n(1), n(2), n(3))
         })
         .collect();
-    let mut opts = VerifyOpts { log_level, ..Default::default() };
+    // fd_array holds the maps when there are any, as kernel_oracle.py passes it
+    let mut opts = VerifyOpts { log_level, fd_array: args.len() > 3, ..Default::default() };
     // EAT=<attach type name> sets expected_attach_type
     if let Some(t) = std::env::var("EAT").ok().and_then(|n| BpfAttachType::from_name(&n)) {
         opts.expected_attach_type = t;

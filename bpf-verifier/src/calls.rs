@@ -35,6 +35,7 @@ pub fn bpf_base_func_proto(func_id: i32, _prog: &BpfProg, caps: BpfCaps) -> Opti
         12 => &hm::BPF_TAIL_CALL_PROTO,
         5 => &hmisc::BPF_KTIME_GET_NS_PROTO,
         125 => &hmisc::BPF_KTIME_GET_BOOT_NS_PROTO,
+        208 => &hmisc::BPF_KTIME_GET_TAI_NS_PROTO,
         14 => &hmisc::BPF_GET_CURRENT_PID_TGID_PROTO,
         15 => &hmisc::BPF_GET_CURRENT_UID_GID_PROTO,
         _ => {
@@ -52,6 +53,9 @@ pub fn bpf_base_func_proto(func_id: i32, _prog: &BpfProg, caps: BpfCaps) -> Opti
                         6 => &hmisc::BPF_TRACE_PRINTK_PROTO,
                         16 => &hmisc::BPF_GET_CURRENT_COMM_PROTO,
                         113 => &hmisc::BPF_PROBE_READ_KERNEL_PROTO,
+                        112 => &hmisc::BPF_PROBE_READ_USER_PROTO,
+                        114 => &hmisc::BPF_PROBE_READ_USER_STR_PROTO,
+                        115 => &hmisc::BPF_PROBE_READ_KERNEL_STR_PROTO,
                         _ => return None,
                     }
                 }
@@ -71,6 +75,7 @@ fn bpf_sk_base_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option
 pub fn sk_filter_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {
         26 => Some(&hnet::BPF_SKB_LOAD_BYTES_PROTO),
+        68 => Some(&hnet::BPF_SKB_LOAD_BYTES_RELATIVE_PROTO),
         46 => Some(&hnet::BPF_GET_SOCKET_COOKIE_PROTO),
         47 => Some(&hnet::BPF_GET_SOCKET_UID_PROTO),
         25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
@@ -84,6 +89,15 @@ pub fn tc_cls_act_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opt
     match func_id {
         9 => Some(&hnet::BPF_SKB_STORE_BYTES_PROTO),
         26 => Some(&hnet::BPF_SKB_LOAD_BYTES_PROTO),
+        68 => Some(&hnet::BPF_SKB_LOAD_BYTES_RELATIVE_PROTO),
+        10 => Some(&hnet::BPF_L3_CSUM_REPLACE_PROTO),
+        11 => Some(&hnet::BPF_L4_CSUM_REPLACE_PROTO),
+        40 => Some(&hnet::BPF_CSUM_UPDATE_PROTO),
+        41 => Some(&hnet::BPF_SET_HASH_INVALID_PROTO),
+        48 => Some(&hnet::BPF_SET_HASH_PROTO),
+        17 => Some(&hnet::BPF_GET_CGROUP_CLASSID_PROTO),
+        151 => Some(&hnet::BPF_SKB_CGROUP_CLASSID_PROTO),
+        24 => Some(&hnet::BPF_GET_ROUTE_REALM_PROTO),
         39 => Some(&hnet::BPF_SKB_PULL_DATA_PROTO),
         28 => Some(&hnet::BPF_CSUM_DIFF_PROTO),
         23 => Some(&hnet::BPF_REDIRECT_PROTO),
@@ -127,6 +141,15 @@ fn bpf_tracing_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option
         6 => Some(&hmisc::BPF_TRACE_PRINTK_PROTO),
         16 => Some(&hmisc::BPF_GET_CURRENT_COMM_PROTO),
         113 => Some(&hmisc::BPF_PROBE_READ_KERNEL_PROTO),
+        112 => Some(&hmisc::BPF_PROBE_READ_USER_PROTO),
+        114 => Some(&hmisc::BPF_PROBE_READ_USER_STR_PROTO),
+        115 => Some(&hmisc::BPF_PROBE_READ_KERNEL_STR_PROTO),
+        // x86 has non-overlapping address spaces: the compat probes exist
+        4 => Some(&hmisc::BPF_PROBE_READ_COMPAT_PROTO),
+        45 => Some(&hmisc::BPF_PROBE_READ_COMPAT_STR_PROTO),
+        35 => Some(&hmisc::BPF_GET_CURRENT_TASK_PROTO),
+        // not NMI safe: tracing programs may not read the coarse clock
+        160 => None,
         _ => bpf_base_func_proto(func_id, prog, caps),
     }
 }
@@ -794,9 +817,10 @@ impl<'a> BpfVerifierEnv<'a> {
         if func_id != BPF_FUNC_tail_call.0 as i32 {
             return Ok(());
         }
-        let Some(m) = meta.map else {
-            verbose!(self, "verifier bug: expected map for helper call\n");
-            return Err(EFAULT);
+        let Some(m) = meta.map.filter(|&m| self.map(m).map_type == BPF_MAP_TYPE_PROG_ARRAY) else {
+            // no newline: the kernel's message runs into the next line
+            verbose!(self, "expected prog array map for tail call");
+            return Err(EINVAL);
         };
         let max = u64::from(self.map(m).max_entries);
         let r3 = self.reg(BPF_REG_3);

@@ -191,8 +191,16 @@ impl<'a> BpfVerifierEnv<'a> {
                     continue;
                 }
                 if src == BPF_PSEUDO_BTF_ID {
-                    // kernel variables are described by the kernel's BTF
-                    verbose!(self, "kernel btf_id {} is not a var\n", insn.imm);
+                    // check_pseudo_btf_id(): this model has no module BTF
+                    // objects, and its vmlinux BTF describes no kernel
+                    // variable or function a program could take the address
+                    // of, so every id is refused as the kernel refuses a type
+                    // of another kind.
+                    if next.imm != 0 {
+                        verbose!(self, "invalid module BTF object FD specified.\n");
+                        return Err(EINVAL);
+                    }
+                    verbose!(self, "pseudo btf_id {} in ldimm64 isn't KIND_VAR or KIND_FUNC\n", insn.imm);
                     return Err(EINVAL);
                 }
                 if src == BPF_PSEUDO_FUNC {

@@ -173,6 +173,51 @@ pub extern "C" fn bpf_probe_read_kernel(dst: u64, size: u64, _unsafe_ptr: u64, _
     neg(EFAULT)
 }
 
+/// Mirrors `kernel/bpf/helpers.c:bpf_ktime_get_tai_ns()`: `CLOCK_TAI`,
+/// the wall clock plus the kernel's TAI offset. The offset is 0 until a
+/// time daemon sets it; this model keeps it at 0, so it reads the host's
+/// wall clock.
+pub extern "C" fn bpf_ktime_get_tai_ns(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64)
+}
+
+/// Mirrors `kernel/trace/bpf_trace.c:bpf_get_current_task()`: the address
+/// of the current `task_struct`. This model has no task structures; the
+/// value is an opaque kernel-looking address, the same for the same
+/// thread id; 0 outside a run.
+pub extern "C" fn bpf_get_current_task(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    BpfRunCtx::with_current(|c| c.map_or(0, |c| 0xffff_8880_0000_0000 | ((c.pid_tgid & 0xffff_ffff) << 13)))
+}
+
+/// Mirrors `bpf_probe_read_user()`: as [`bpf_probe_read_kernel`], every
+/// read faults (no user address space is mapped behind a program run in
+/// this model): the destination is zeroed and `-EFAULT` returned.
+pub extern "C" fn bpf_probe_read_user(dst: u64, size: u64, ptr: u64, _: u64, _: u64) -> u64 {
+    bpf_probe_read_kernel(dst, size, ptr, 0, 0)
+}
+
+/// Mirrors `bpf_probe_read_kernel_str()` / `bpf_probe_read_user_str()`
+/// on the fault path: the destination is zeroed, `-EFAULT`.
+pub extern "C" fn bpf_probe_read_kernel_str(dst: u64, size: u64, ptr: u64, _: u64, _: u64) -> u64 {
+    bpf_probe_read_kernel(dst, size, ptr, 0, 0)
+}
+
+/// Mirrors `bpf_probe_read_user_str()` (see [`bpf_probe_read_kernel_str`]).
+pub extern "C" fn bpf_probe_read_user_str(dst: u64, size: u64, ptr: u64, _: u64, _: u64) -> u64 {
+    bpf_probe_read_kernel(dst, size, ptr, 0, 0)
+}
+
+/// Mirrors `bpf_probe_read_compat()` (x86: kernel first, then user), on
+/// the fault path.
+pub extern "C" fn bpf_probe_read_compat(dst: u64, size: u64, ptr: u64, _: u64, _: u64) -> u64 {
+    bpf_probe_read_kernel(dst, size, ptr, 0, 0)
+}
+
+/// Mirrors `bpf_probe_read_compat_str()`, on the fault path.
+pub extern "C" fn bpf_probe_read_compat_str(dst: u64, size: u64, ptr: u64, _: u64, _: u64) -> u64 {
+    bpf_probe_read_kernel(dst, size, ptr, 0, 0)
+}
+
 macro_rules! proto {
     ($name:ident, $f:path, $ret:expr, [$($a:expr),*] $(, $field:ident : $v:expr)*) => {
         #[doc = concat!("`", stringify!($name), "` (its kernel `bpf_func_proto`).")]
@@ -220,3 +265,11 @@ mod tests {
         assert!(format_printk(b"%q", [0; 3]).is_none());
     }
 }
+
+proto!(BPF_KTIME_GET_TAI_NS_PROTO, bpf_ktime_get_tai_ns, RET_INTEGER, []);
+proto!(BPF_GET_CURRENT_TASK_PROTO, bpf_get_current_task, RET_INTEGER, [], gpl_only: true);
+proto!(BPF_PROBE_READ_USER_PROTO, bpf_probe_read_user, RET_INTEGER, [ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING], gpl_only: true);
+proto!(BPF_PROBE_READ_USER_STR_PROTO, bpf_probe_read_user_str, RET_INTEGER, [ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING], gpl_only: true);
+proto!(BPF_PROBE_READ_KERNEL_STR_PROTO, bpf_probe_read_kernel_str, RET_INTEGER, [ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING], gpl_only: true);
+proto!(BPF_PROBE_READ_COMPAT_PROTO, bpf_probe_read_compat, RET_INTEGER, [ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING], gpl_only: true);
+proto!(BPF_PROBE_READ_COMPAT_STR_PROTO, bpf_probe_read_compat_str, RET_INTEGER, [ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE_OR_ZERO, ARG_ANYTHING], gpl_only: true);
