@@ -7,10 +7,10 @@
 //! ```
 //!
 //! Maps are `type:key_size:value_size:max_entries`; the program refers to
-//! the n-th one as fd `3 + n`.
+//! the n-th one as fd `n`.
 
 use bpf_core::uapi::*;
-use bpf_verifier::standalone::{shape_only_map, verify, VerifyOpts};
+use bpf_verifier::standalone::{named_shape_only_map, verify, VerifyOpts};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,14 +32,25 @@ fn main() {
     };
     let maps = args[3..]
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let p: Vec<&str> = m.split(':').collect();
             let t = BpfMapType::from_name(p[0]).unwrap_or(BPF_MAP_TYPE_ARRAY);
             let n = |i: usize| p.get(i).and_then(|v| v.parse().ok()).unwrap_or(4);
-            shape_only_map(t, n(1), n(2), n(3))
+            // named as kernel_oracle.py names them
+            named_shape_only_map(&format!("m{i}"), t, n(1), n(2), n(3))
         })
         .collect();
-    let opts = VerifyOpts { log_level, ..Default::default() };
+    // fd_array holds the maps when there are any, as kernel_oracle.py passes it
+    let mut opts = VerifyOpts { log_level, fd_array: args.len() > 3, ..Default::default() };
+    // EAT=<attach type name> sets expected_attach_type
+    if let Some(t) = std::env::var("EAT").ok().and_then(|n| BpfAttachType::from_name(&n)) {
+        opts.expected_attach_type = t;
+    }
+    // LOGSZ=<bytes> sets log_size
+    if let Some(n) = std::env::var("LOGSZ").ok().and_then(|n| n.parse().ok()) {
+        opts.log_size = n;
+    }
     let v = verify(prog_type, &insns, maps, &opts);
     match v.result {
         Ok(()) => println!("accepted=True errno=None"),

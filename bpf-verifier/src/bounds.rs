@@ -1196,6 +1196,63 @@ pub fn regs_refine_cond_op(reg1: &mut BpfRegState, reg2: &mut BpfRegState, opcod
     }
 }
 
+/// `regs_refine_cond_op(reg, reg, ...)` with both operands the same
+/// register, as the kernel runs it on aliased pointers: each update reads
+/// what the previous one wrote.
+pub fn regs_refine_cond_op_same(reg: &mut BpfRegState, opcode: u8, is_jmp32: bool) {
+    let opcode = match opcode {
+        BPF_JGE | BPF_JGT | BPF_JSGE | BPF_JSGT => flip_opcode(opcode),
+        o => o,
+    };
+    match opcode {
+        BPF_JEQ => {
+            // min/max of a value with itself, var_off with itself: no change
+        }
+        BPF_JNE | BPF_JSET => {
+            if !is_reg_const(reg, is_jmp32) {
+                return;
+            }
+            let mut a = *reg;
+            let mut b = *reg;
+            regs_refine_cond_op(&mut a, &mut b, opcode, is_jmp32);
+            *reg = a;
+        }
+        x if x == BPF_JSET | BPF_X => {
+            if !is_reg_const(reg, is_jmp32) {
+                return;
+            }
+            let val = reg_const_value(reg, is_jmp32);
+            __mark_reg_unbounded(reg);
+            if is_jmp32 {
+                let t = tnum_and(tnum_subreg(reg.var_off), tnum_const(!val));
+                reg.var_off = tnum_with_subreg(reg.var_off, t);
+            } else {
+                reg.var_off = tnum_and(reg.var_off, tnum_const(!val));
+            }
+        }
+        BPF_JLE | BPF_JSLE => {}
+        BPF_JLT => {
+            if is_jmp32 {
+                reg.u32_max_value = reg.u32_max_value.min(reg.u32_max_value.wrapping_sub(1));
+                reg.u32_min_value = reg.u32_min_value.wrapping_add(1).max(reg.u32_min_value);
+            } else {
+                reg.umax_value = reg.umax_value.min(reg.umax_value.wrapping_sub(1));
+                reg.umin_value = reg.umin_value.wrapping_add(1).max(reg.umin_value);
+            }
+        }
+        BPF_JSLT => {
+            if is_jmp32 {
+                reg.s32_max_value = reg.s32_max_value.min(reg.s32_max_value.wrapping_sub(1));
+                reg.s32_min_value = reg.s32_min_value.wrapping_add(1).max(reg.s32_min_value);
+            } else {
+                reg.smax_value = reg.smax_value.min(reg.smax_value.wrapping_sub(1));
+                reg.smin_value = reg.smin_value.wrapping_add(1).max(reg.smin_value);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The invariant `reg_bounds_sanity_check()` enforces: the views of the
 /// value agree. Returns the kernel's reason when they do not.
 pub fn reg_bounds_invariant_violation(reg: &BpfRegState) -> Option<&'static str> {

@@ -83,19 +83,24 @@ pub fn type_may_be_null(t: u32) -> bool {
     t & PTR_MAYBE_NULL != 0
 }
 
-/// `reg_not_null()`: a pointer that cannot be NULL.
+/// Mirrors `kernel/bpf/verifier.c:reg_not_null()`: a pointer type that
+/// cannot be NULL (the stack, ctx and packet pointers are not among them).
 pub fn reg_not_null(reg: &BpfRegState) -> bool {
     let t = reg.type_;
     if type_may_be_null(t) {
         return false;
     }
+    let b = base_type(t);
     matches!(
-        base_type(t),
-        PTR_TO_SOCKET | PTR_TO_TCP_SOCK | PTR_TO_MAP_VALUE | PTR_TO_MAP_KEY | PTR_TO_SOCK_COMMON
-    ) || (t == PTR_TO_BTF_ID | PTR_TRUSTED)
-        || t == PTR_TO_MEM | MEM_RINGBUF
-        || t == PTR_TO_MEM | MEM_ALLOC
-        || matches!(t, PTR_TO_STACK | PTR_TO_CTX | PTR_TO_PACKET | PTR_TO_PACKET_META | CONST_PTR_TO_MAP)
+        b,
+        PTR_TO_SOCKET
+            | PTR_TO_TCP_SOCK
+            | PTR_TO_MAP_VALUE
+            | PTR_TO_MAP_KEY
+            | PTR_TO_SOCK_COMMON
+            | CONST_PTR_TO_MAP
+    ) || (b == PTR_TO_BTF_ID && t & PTR_TRUSTED != 0)
+        || (b == PTR_TO_MEM && t & PTR_UNTRUSTED == 0)
 }
 
 impl<'a> BpfVerifierEnv<'a> {
@@ -434,6 +439,8 @@ impl<'a> BpfVerifierEnv<'a> {
             }
             src = k;
         }
+        // the 32-bit link needs a value that fitted in 32 bits before the op
+        let pre_fits_u32 = dst.umin_value <= u64::from(u32::MAX) && dst.umax_value <= u64::from(u32::MAX);
         self.adjust_scalar_min_max_vals(insn, &mut dst, Some(&src))?;
         // r1 = r2; r1 += K: remember the delta, to refine r1 when r2 is
         // compared later
@@ -445,7 +452,7 @@ impl<'a> BpfVerifierEnv<'a> {
             let val = reg_const_value(&src, alu32);
             let mut clear = (!alu32
                 && ((val as i64) < i64::from(i32::MIN) || (val as i64) > i64::from(i32::MAX)))
-                || (alu32 && (dst.umin_value > u64::from(u32::MAX) || dst.umax_value > u64::from(u32::MAX)));
+                || (alu32 && !pre_fits_u32);
             let mut off = val as i32;
             if !clear && opcode == BPF_SUB {
                 if off == i32::MIN {
@@ -904,6 +911,16 @@ impl<'a> BpfVerifierEnv<'a> {
                     other_regs[srcno as usize] = t2;
                     this_regs[dstno as usize] = f1;
                     this_regs[srcno as usize] = f2;
+                } else if this_regs[dstno as usize].type_ == SCALAR_VALUE {
+                    // `r1 op r1`: both operands are one register
+                    let f = &mut this_regs[dstno as usize];
+                    crate::bounds::regs_refine_cond_op_same(f, rev_opcode(opcode), is_jmp32);
+                    reg_bounds_sync(f);
+                    reg_bounds_sync(f);
+                    let t = &mut other_regs[dstno as usize];
+                    crate::bounds::regs_refine_cond_op_same(t, opcode, is_jmp32);
+                    reg_bounds_sync(t);
+                    reg_bounds_sync(t);
                 }
             } else {
                 let (mut t1, mut f1) = (other_regs[dstno as usize], this_regs[dstno as usize]);
@@ -921,15 +938,15 @@ impl<'a> BpfVerifierEnv<'a> {
         let this_dst = self.reg(dstno);
         if bpf_src(insn.code) == BPF_X && src_reg.type_ == SCALAR_VALUE && src_reg.id != 0 {
             let s = self.reg(srcno);
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut self.cur_state, &s, &linked);
+            crate::precision::sync_linked_regs(&mut self.cur_state, &s, &linked);
             let os = other.frame[cf].regs[srcno as usize];
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut other, &os, &linked);
+            crate::precision::sync_linked_regs(&mut other, &os, &linked);
         }
         if this_dst.type_ == SCALAR_VALUE && this_dst.id != 0 {
             let d = self.reg(dstno);
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut self.cur_state, &d, &linked);
+            crate::precision::sync_linked_regs(&mut self.cur_state, &d, &linked);
             let od = other.frame[cf].regs[dstno as usize];
-            self.scratched_regs |= crate::precision::sync_linked_regs(&mut other, &od, &linked);
+            crate::precision::sync_linked_regs(&mut other, &od, &linked);
         }
 
         // ptr == ptr_or_null: the nullable one is not null where they are equal
@@ -1063,14 +1080,20 @@ impl<'a> BpfVerifierEnv<'a> {
         ctx: &str,
         reg_name: &str,
     ) {
-        verbose!(self, "At {} the register {} ", ctx, reg_name);
-        if !reg.var_off.is_unknown() {
-            verbose!(self, "has value {}", tnum_strn(reg.var_off));
-        } else {
-            verbose!(self, "has unknown scalar value");
+        let mut unknown = true;
+        verbose!(self, "{} the register {} has", ctx, reg_name);
+        if reg.smin_value > i64::MIN {
+            verbose!(self, " smin={}", reg.smin_value);
+            unknown = false;
         }
-        let r = tnum_range(range.minval as i64 as u64, range.maxval as i64 as u64);
-        verbose!(self, " should have been in {}\n", tnum_strn(r));
+        if reg.smax_value < i64::MAX {
+            verbose!(self, " smax={}", reg.smax_value);
+            unknown = false;
+        }
+        if unknown {
+            verbose!(self, " unknown scalar value");
+        }
+        verbose!(self, " should have been in [{}, {}]\n", range.minval, range.maxval);
     }
 
     /// Mirrors `kernel/bpf/verifier.c:check_reference_leak()` and
@@ -1265,6 +1288,8 @@ impl<'a> BpfVerifierEnv<'a> {
         let mut do_print_state = false;
         let mut prev_insn_idx: i32 = -1;
         loop {
+            // a new insn gets its own history entry
+            self.cur_hist_ent = None;
             self.prev_insn_idx = prev_insn_idx;
             if self.insn_idx < 0 || self.insn_idx >= insn_cnt {
                 verbose!(self, "invalid insn idx {} insn_cnt {}\n", self.insn_idx, insn_cnt);
@@ -1319,27 +1344,33 @@ impl<'a> BpfVerifierEnv<'a> {
                         self.print_insn_state();
                     }
                     self.prev_log_pos = self.log.end_pos;
-                    let text = crate::disasm::print_bpf_insn(&self.prog.insnsi, idx, self.allow_ptr_leaks);
+                    let text = bpf_core::disasm::print_bpf_insn(
+                        &crate::env::VerboseCbs,
+                        &self.prog.insnsi,
+                        idx,
+                        self.allow_ptr_leaks,
+                    );
                     verbose!(self, "{}: {}\n", idx, text);
                     self.prev_insn_print_pos = self.log.end_pos - self.prev_log_pos;
                     self.prev_log_pos = self.log.end_pos;
                 }
                 self.insn_aux_data[idx].seen = true;
                 prev_insn_idx = self.insn_idx;
-                self.liveness.reset_stack_write_marks(idx as u32);
+                self.bpf_reset_stack_write_marks(idx as u32);
                 match self.do_check_insn(&mut do_print_state)? {
                     InsnResult::Next => {
-                        self.liveness.commit_stack_write_marks();
+                        self.bpf_commit_stack_write_marks();
                         continue;
                     }
                     InsnResult::Exit => {
-                        self.liveness.commit_stack_write_marks();
+                        self.bpf_commit_stack_write_marks();
                     }
                 }
             }
             // process_bpf_exit:
             self.mark_verifier_state_scratched();
             self.update_branch_counts_cur()?;
+            self.bpf_update_live_stack();
             match self.pop_stack(pop_log) {
                 Some((prev, idx)) => {
                     prev_insn_idx = prev;

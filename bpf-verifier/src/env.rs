@@ -25,6 +25,34 @@ macro_rules! verbose {
 }
 pub(crate) use verbose;
 
+/// `verbose_cbs`: the callbacks the verifier prints instructions with.
+///
+/// The kernel has no `cb_imm` here and prints a map reference's value as
+/// `0x%llx` of the `struct bpf_map *` it put there, a kernel address
+/// (`0xffff8881...`, 16 digits). Ours is a user-space address (12 digits);
+/// it prints with the top 16 bits set, the form it would have in the
+/// kernel's address space, so the log lines keep the kernel's width (the
+/// column of `; R1=map_ptr(...)` depends on it).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VerboseCbs;
+
+impl bpf_core::disasm::BpfInsnCbs for VerboseCbs {
+    fn cb_imm(&self, insn: &BpfInsn, _next: &BpfInsn, full_imm: u64) -> Option<String> {
+        use bpf_core::uapi::{
+            BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE, BPF_PSEUDO_MAP_VALUE,
+        };
+        let is_map = matches!(
+            insn.src_reg(),
+            BPF_PSEUDO_MAP_FD | BPF_PSEUDO_MAP_VALUE | BPF_PSEUDO_MAP_IDX | BPF_PSEUDO_MAP_IDX_VALUE
+        );
+        if is_map && full_imm != 0 && full_imm < 1 << 47 {
+            Some(format!("{:#x}", full_imm | 0xffff_0000_0000_0000))
+        } else {
+            None
+        }
+    }
+}
+
 /// `struct bpf_verifier_stack_elem`: a branch waiting to be explored.
 #[derive(Debug)]
 pub struct BpfVerifierStackElem {
@@ -141,10 +169,19 @@ pub struct BpfVerifierEnv<'a> {
     pub pass_cnt: u32,
     /// `verification_time` in ns.
     pub verification_time: u64,
-    /// cfg: first insn of each subprog in post order (`cfg.insn_postorder`).
+    /// cfg: each subprogram's insns in post order (`cfg.insn_postorder`).
     pub insn_postorder: Vec<u32>,
+    /// Where each subprogram's run starts in `insn_postorder`
+    /// (`subprog_info[].postorder_start`), plus the end.
+    pub postorder_start: Vec<u32>,
     /// Precision backtracking state (`bt`).
     pub bt: crate::precision::BacktrackState,
+    /// The jump history entry of the insn being simulated (`cur_hist_ent`).
+    pub cur_hist_ent: Option<usize>,
+    /// Loop visits in progress (`scc_info[].visits`).
+    pub scc_visits: Vec<crate::states::SccVisit>,
+    /// A backedge state being propagated (see `precision::SCRATCH_STATE`).
+    pub scratch_state: Option<BpfVerifierState>,
     /// Stack liveness (`liveness`).
     pub liveness: crate::liveness::BpfLiveness,
 }
@@ -432,10 +469,13 @@ pub fn empty_state() -> BpfVerifierState {
     }
 }
 
-/// `BPF_LOG_MIN_ALIGNMENT` / `BPF_LOG_ALIGNMENT` of `vlog_alignment()`.
+/// Mirrors `kernel/bpf/log.c:vlog_alignment()`: pad to column 40, or to
+/// the next multiple of 8 (at least 4 spaces) past it.
 fn vlog_alignment(pos: u64) -> u64 {
-    let p = pos.max(8);
-    p.div_ceil(40) * 40 - pos - 1
+    const BPF_LOG_MIN_ALIGNMENT: u64 = 8;
+    const BPF_LOG_ALIGNMENT: u64 = 40;
+    let p = (pos + BPF_LOG_MIN_ALIGNMENT / 2).max(BPF_LOG_ALIGNMENT);
+    (p.div_ceil(BPF_LOG_MIN_ALIGNMENT) * BPF_LOG_MIN_ALIGNMENT).saturating_sub(pos + 1)
 }
 
 /// `verbose_unum()`: decimal up to `U16_MAX`, else hex.

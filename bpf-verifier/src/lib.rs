@@ -21,7 +21,7 @@ pub mod bounds;
 pub mod calls;
 pub mod cfg;
 pub mod check;
-mod disasm;
+pub mod ctxconv;
 pub mod env;
 pub mod fixups;
 pub mod liveness;
@@ -41,7 +41,7 @@ use bpf_core::uaccess::UserMemory;
 use bpf_core::uapi::*;
 use bpf_core::Errno;
 use env::{verbose, BpfVerifierEnv};
-use log::{bpf_vlog_finalize, bpf_vlog_init, BPF_LOG_LEVEL, BPF_LOG_STATS};
+use log::{bpf_vlog_finalize, bpf_vlog_init, BPF_LOG_STATS};
 use state::*;
 use std::sync::Arc;
 use std::time::Instant;
@@ -64,6 +64,11 @@ pub trait BpfVerifierIo {
     /// tell them apart.
     fn sys_admin_capable(&self) -> bool {
         self.perfmon_capable()
+    }
+    /// `nr_cpu_ids` of the kernel the program loads into (the bound of
+    /// `bpf_get_smp_processor_id()`'s result). Defaults to 1.
+    fn nr_cpu_ids(&self) -> u32 {
+        1
     }
 }
 
@@ -186,8 +191,16 @@ impl<'a> BpfVerifierEnv<'a> {
                     continue;
                 }
                 if src == BPF_PSEUDO_BTF_ID {
-                    // kernel variables are described by the kernel's BTF
-                    verbose!(self, "kernel btf_id {} is not a var\n", insn.imm);
+                    // check_pseudo_btf_id(): this model has no module BTF
+                    // objects, and its vmlinux BTF describes no kernel
+                    // variable or function a program could take the address
+                    // of, so every id is refused as the kernel refuses a type
+                    // of another kind.
+                    if next.imm != 0 {
+                        verbose!(self, "invalid module BTF object FD specified.\n");
+                        return Err(EINVAL);
+                    }
+                    verbose!(self, "pseudo btf_id {} in ldimm64 isn't KIND_VAR or KIND_FUNC\n", insn.imm);
                     return Err(EINVAL);
                 }
                 if src == BPF_PSEUDO_FUNC {
@@ -401,7 +414,11 @@ pub fn bpf_check(
         pass_cnt: 0,
         verification_time: 0,
         insn_postorder: Vec::new(),
+        postorder_start: Vec::new(),
         bt: precision::BacktrackState::default(),
+        cur_hist_ent: None,
+        scc_visits: Vec::new(),
+        scratch_state: None,
         liveness: liveness::BpfLiveness::default(),
     };
 
@@ -457,6 +474,7 @@ fn verify(env: &mut BpfVerifierEnv<'_>, attr: &BpfAttrProgLoad) -> Result<(), Er
     env.check_cfg()?;
     env.compute_postorder()?;
     env.check_attach_btf_id()?;
+    env.compute_scc()?;
     env.compute_live_registers()?;
     env.do_check_main()?;
     Ok(())
@@ -466,21 +484,101 @@ impl<'a> BpfVerifierEnv<'a> {
     /// The passes after `skip_full_check` in `bpf_check()`, in order.
     fn rewrite(&mut self) -> Result<(), Errno> {
         self.check_max_stack_depth()?;
+        if self.bpf_capable {
+            self.opt_hard_wire_dead_code_branches();
+            self.opt_remove_dead_code()?;
+            self.opt_remove_nops()?;
+        } else {
+            self.sanitize_dead_code();
+        }
         self.convert_ctx_accesses()?;
+        self.do_misc_fixups()?;
+        self.fixup_call_args()?;
         Ok(())
     }
 
-    /// Mirrors `kernel/bpf/verifier.c:check_max_stack_depth()` for a
-    /// single function.
+    /// `round_up_stack_depth()`: the JIT rounds frames to 16 bytes, the
+    /// interpreter to 32.
+    fn round_up_stack_depth(&self, depth: u32) -> u32 {
+        if self.prog.jit_requested {
+            depth.div_ceil(16) * 16
+        } else {
+            depth.max(1).div_ceil(32) * 32
+        }
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:check_max_stack_depth()` (with
+    /// `check_max_stack_depth_subprog()`): along every chain of
+    /// bpf-to-bpf calls the frames must fit in 512 bytes; a tail call
+    /// reachable through calls marks the callers.
     fn check_max_stack_depth(&mut self) -> Result<(), Errno> {
-        let depth = self.subprog_info[0].stack_depth.max(1).div_ceil(32) * 32;
-        if depth > MAX_BPF_STACK {
-            verbose!(self, "combined stack size of {} calls is {}. Too large\n", 1, depth);
-            return Err(EACCES);
+        let insns = self.prog.insnsi.clone();
+        let mut depth: u32 = 0;
+        let mut frame: usize = 0;
+        let mut tail_call_reachable = false;
+        let mut ret_insn = [0usize; MAX_CALL_FRAMES];
+        let mut ret_prog = [0usize; MAX_CALL_FRAMES];
+        let mut idx = 0usize;
+        let mut i = self.subprog_info[0].start as usize;
+        'process_func: loop {
+            if idx != 0 && self.subprog_info[idx].has_tail_call && depth >= 256 {
+                verbose!(
+                    self,
+                    "tail_calls are not allowed when call stack of previous frames is {} bytes. Too large\n",
+                    depth
+                );
+                return Err(EACCES);
+            }
+            depth += self.round_up_stack_depth(self.subprog_info[idx].stack_depth);
+            if depth > MAX_BPF_STACK {
+                verbose!(self, "combined stack size of {} calls is {}. Too large\n", frame + 1, depth);
+                return Err(EACCES);
+            }
+            'continue_func: loop {
+                let end = self.subprog_info[idx + 1].start as usize;
+                while i < end {
+                    let insn = insns[i];
+                    let pseudo_func = insn.is_ld_imm64() && insn.src_reg() == BPF_PSEUDO_FUNC;
+                    if !insn.is_pseudo_call() && !pseudo_func {
+                        i += 1;
+                        continue;
+                    }
+                    ret_insn[frame] = i + 1;
+                    ret_prog[frame] = idx;
+                    let next = (i as i64 + i64::from(insn.imm) + 1) as u32;
+                    let Some(sidx) = self.find_subprog(next) else {
+                        verbose!(self, "verifier bug: callee not found at insn {}\n", next);
+                        return Err(EFAULT);
+                    };
+                    i = next as usize;
+                    idx = sidx;
+                    if self.subprog_info[idx].has_tail_call {
+                        tail_call_reachable = true;
+                    }
+                    frame += 1;
+                    if frame >= MAX_CALL_FRAMES {
+                        verbose!(self, "the call stack of {} frames is too deep !\n", frame);
+                        return Err(E2BIG);
+                    }
+                    continue 'process_func;
+                }
+                if tail_call_reachable {
+                    for &p in ret_prog.iter().take(frame) {
+                        self.subprog_info[p].tail_call_reachable = true;
+                    }
+                }
+                if self.subprog_info[0].tail_call_reachable {
+                    self.prog.aux.tail_call_reachable = true;
+                }
+                if frame == 0 {
+                    return Ok(());
+                }
+                depth -= self.round_up_stack_depth(self.subprog_info[idx].stack_depth);
+                frame -= 1;
+                i = ret_insn[frame];
+                idx = ret_prog[frame];
+                continue 'continue_func;
+            }
         }
-        if self.log.level & BPF_LOG_LEVEL == 0 {
-            let _ = self.log.level;
-        }
-        Ok(())
     }
 }

@@ -572,7 +572,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let frameno = self.cur_state.frame[frame].frameno;
         let mut insn_flags = insn_stack_access_flags(frameno, spi);
         self.mark_stack_slot_scratched(spi);
-        self.liveness.mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
+        self.bpf_mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
         let s = self.cur_state.frame[frame].stack[spi];
         let stype = s.slot_type;
         let reg = s.spilled_ptr;
@@ -686,7 +686,7 @@ impl<'a> BpfVerifierEnv<'a> {
             let off = off.wrapping_add(reg.var_off.value as i32);
             self.check_stack_read_fixed_off(frame, off, size, dst_regno)
         } else {
-            self.check_stack_range_initialized(ptr_regno, off, size, false, false, None)?;
+            self.check_stack_range_initialized(ptr_regno, off, size, false, false, false)?;
             let min_off = reg.smin_value + i64::from(off);
             let max_off = reg.smax_value + i64::from(off);
             self.mark_reg_stack_read(frame, min_off, max_off + i64::from(size), dst_regno as u8);
@@ -715,31 +715,33 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:check_stack_range_initialized()`:
     /// every byte a helper (or a variable-offset read) may touch holds
-    /// data. With `raw` (the helper writes it) only bounds are checked.
+    /// data; a helper that writes (`write`) clobbers what it covers. With
+    /// `raw_mode` (the helper fills uninitialised memory) only the bounds
+    /// are checked.
     pub fn check_stack_range_initialized(
         &mut self,
         regno: u8,
         off: i32,
         access_size: i32,
         zero_size_allowed: bool,
-        raw: bool,
-        helper_write: Option<bool>,
+        write: IsWrite,
+        raw_mode: bool,
     ) -> Result<(), Errno> {
         let reg = self.reg(regno);
         let frame = self.stack_frame_of(&reg);
-        let is_write = helper_write.unwrap_or(false) || raw;
-        let (min_off, max_off);
+        let clobber = write;
         if access_size == 0 && !zero_size_allowed {
             verbose!(self, "invalid zero-sized read\n");
             return Err(EACCES);
         }
-        self.check_stack_access_within_bounds(regno, off, access_size, is_write)?;
+        self.check_stack_access_within_bounds(regno, off, access_size, write)?;
+        let (min_off, max_off);
+        let mut raw_mode = raw_mode;
         if reg.var_off.is_const() {
             min_off = reg.var_off.value as i64 + i64::from(off);
             max_off = min_off;
         } else {
-            // variable offsets only go to the helper for raw (write) access,
-            // or for privileged reads
+            // variable offsets need Spectre masking support unprivileged
             if !self.bypass_spec_v1 {
                 verbose!(
                     self,
@@ -749,32 +751,38 @@ impl<'a> BpfVerifierEnv<'a> {
                 );
                 return Err(EACCES);
             }
+            // only initialised buffers with a variable offset
+            raw_mode = false;
             min_off = reg.smin_value + i64::from(off);
             max_off = reg.smax_value + i64::from(off);
         }
-        if raw {
+        if raw_mode {
             return Ok(());
         }
         let cap = self.bpf_capable;
+        let frameno = self.cur_state.frame[frame].frameno;
         let mut i = min_off;
         while i < max_off + i64::from(access_size) {
             let slot = (-i - 1) as usize;
             let spi = slot / BPF_REG_SIZE;
-            let allocated = self.cur_state.frame[frame].allocated_stack as i64;
-            if allocated <= slot as i64 {
+            if i64::from(self.cur_state.frame[frame].allocated_stack) <= slot as i64 {
                 verbose!(self, "allocated_stack too small\n");
                 return Err(EFAULT);
             }
+            let allow_uninit = self.allow_uninit_stack;
+            let leaks = self.allow_ptr_leaks;
             let s = &mut self.cur_state.frame[frame].stack[spi];
             let stype = s.slot_type[slot % BPF_REG_SIZE];
-            let ok = if stype == slot::STACK_MISC || stype == slot::STACK_ZERO {
-                if stype == slot::STACK_ZERO && helper_write == Some(true) {
-                    // helper may write anything: no longer known zero
+            let ok = if stype == slot::STACK_MISC {
+                true
+            } else if stype == slot::STACK_ZERO || (stype == slot::STACK_INVALID && allow_uninit) {
+                if clobber {
+                    // the helper may write anything
                     s.slot_type[slot % BPF_REG_SIZE] = slot::STACK_MISC;
                 }
                 true
-            } else if is_spilled_reg(s) && (s.spilled_ptr.type_ == SCALAR_VALUE || self.allow_ptr_leaks) {
-                if s.spilled_ptr.type_ == SCALAR_VALUE && helper_write == Some(true) {
+            } else if is_spilled_reg(s) && (s.spilled_ptr.type_ == SCALAR_VALUE || leaks) {
+                if clobber {
                     __mark_reg_unknown(cap, &mut s.spilled_ptr);
                     s.slot_type.iter_mut().for_each(scrub_spilled_slot);
                 }
@@ -783,10 +791,6 @@ impl<'a> BpfVerifierEnv<'a> {
                 false
             };
             if !ok {
-                if stype == slot::STACK_INVALID && self.allow_uninit_stack {
-                    i += 1;
-                    continue;
-                }
                 if reg.var_off.is_const() {
                     verbose!(
                         self,
@@ -808,6 +812,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 }
                 return Err(EACCES);
             }
+            self.bpf_mark_stack_read(frameno, self.insn_idx as u32, 1u64 << spi);
             i += 1;
         }
         Ok(())
@@ -1366,10 +1371,6 @@ impl<'a> BpfVerifierEnv<'a> {
             verbose!(self, "BPF_LD_[ABS|IND] instructions not allowed for this program type\n");
             return Err(EINVAL);
         }
-        if self.subprog_cnt > 1 {
-            verbose!(self, "BPF_LD_[ABS|IND] instructions cannot be mixed with bpf-to-bpf calls\n");
-            return Err(EINVAL);
-        }
         if insn.dst_reg() != 0
             || insn.off != 0
             || bpf_size(insn.code) == BPF_DW
@@ -1390,7 +1391,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let r6 = self.reg(BPF_REG_6);
         self.__check_ptr_off_reg(&r6, BPF_REG_6, false)?;
         // clobbers caller-saved registers
-        for r in BPF_REG_1..=BPF_REG_5 {
+        for r in BPF_REG_0..=BPF_REG_5 {
             self.mark_reg_not_init(r);
             self.check_reg_arg(r, DstOpNoMark)?;
         }

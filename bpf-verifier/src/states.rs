@@ -23,6 +23,40 @@ pub enum ExactLevel {
     RangeWithin,
 }
 
+/// `struct bpf_scc_callchain`: the call sites outside the loop, and the
+/// loop (strongly connected component) itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct SccCallchain {
+    /// Call sites of the outer frames, 0-terminated.
+    pub callsites: [u32; MAX_FRAMES - 1],
+    /// The SCC id.
+    pub scc: u32,
+}
+
+/// `struct bpf_scc_backedge`: a state inside a loop found equal to a
+/// checkpoint whose precision marks were not final yet.
+#[derive(Clone, Debug)]
+pub struct SccBackedge {
+    /// The state at the pruning point.
+    pub state: BpfVerifierState,
+    /// The checkpoint it matched (`equal_state`).
+    pub equal_state: StateId,
+}
+
+/// `struct bpf_scc_visit`: one entry into a loop along a call chain.
+#[derive(Clone, Debug)]
+pub struct SccVisit {
+    /// Which loop.
+    pub callchain: SccCallchain,
+    /// The checkpoint the loop was entered with, while exploring it.
+    pub entry_state: Option<StateId>,
+    /// Backedges to re-propagate when the loop is done.
+    pub backedges: Vec<SccBackedge>,
+}
+
+/// `MAX_BACKEDGE_ITERS`.
+const MAX_BACKEDGE_ITERS: usize = 64;
+
 /// `BPF_ID_MAP_SIZE`: ids a state can hold.
 const BPF_ID_MAP_SIZE: usize = (MAX_BPF_REG + 64) * MAX_FRAMES;
 
@@ -415,7 +449,7 @@ impl<'a> BpfVerifierEnv<'a> {
     }
 
     /// `update_peak_states()`.
-    fn update_peak_states(&mut self) {
+    pub(crate) fn update_peak_states(&mut self) {
         let cur = self.explored_states_size + self.free_list_size + self.num_backedges;
         self.peak_states = self.peak_states.max(cur);
     }
@@ -423,7 +457,7 @@ impl<'a> BpfVerifierEnv<'a> {
     /// Mirrors `kernel/bpf/verifier.c:maybe_free_verifier_state()`.
     fn maybe_free_verifier_state(&mut self, id: StateId) {
         let Some(sl) = self.sl[id].as_ref() else { return };
-        if !sl.in_free_list || sl.state.branches != 0 {
+        if !sl.in_free_list || sl.state.branches != 0 || self.incomplete_read_marks(&sl.state) {
             return;
         }
         self.free_list.retain(|&x| x != id);
@@ -449,6 +483,7 @@ impl<'a> BpfVerifierEnv<'a> {
             if br != 0 {
                 break;
             }
+            self.maybe_exit_scc(id)?;
             if let Some(p) = prev {
                 self.maybe_free_verifier_state(p);
             }
@@ -471,7 +506,7 @@ impl<'a> BpfVerifierEnv<'a> {
             if sl.state.branches != 0 || sl.state.insn_idx as usize != insn || sl.state.cleaned {
                 continue;
             }
-            if !same_callsites(&sl.state, &self.cur_state) {
+            if !same_callsites(&sl.state, &self.cur_state) || self.incomplete_read_marks(&sl.state) {
                 continue;
             }
             let mut st = self.sl[id].take().expect("present");
@@ -482,6 +517,7 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:clean_verifier_state()`.
     fn clean_verifier_state(&mut self, st: &mut BpfVerifierState) {
+        self.bpf_live_stack_query_init(st);
         for i in 0..=st.curframe as usize {
             let ip = Self::frame_insn_idx(st, i);
             let live = self.insn_aux_data[ip as usize].live_regs_before;
@@ -494,7 +530,7 @@ impl<'a> BpfVerifierEnv<'a> {
             }
             let frameno = f.frameno;
             for (spi, s) in f.stack.iter_mut().enumerate() {
-                if !self.liveness.stack_slot_alive(frameno, spi) {
+                if !self.bpf_stack_slot_alive(frameno, spi) {
                     __mark_reg_not_init(cap, &mut s.spilled_ptr);
                     s.slot_type = [slot::STACK_INVALID; BPF_REG_SIZE];
                 }
@@ -511,6 +547,140 @@ impl<'a> BpfVerifierEnv<'a> {
         }
         let (a, b) = (&old.frame[fr].regs, &cur.frame[fr].regs);
         a.iter().zip(b.iter()).all(|(x, y)| value_equal(x, y) && x.id == y.id && x.ref_obj_id == y.ref_obj_id)
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:compute_scc_callchain()`: the loop
+    /// `st` is in, through its call chain, if any.
+    pub fn compute_scc_callchain(&self, st: &BpfVerifierState) -> Option<SccCallchain> {
+        let mut cc = SccCallchain::default();
+        for i in 0..=st.curframe as usize {
+            let insn_idx = Self::frame_insn_idx(st, i);
+            let scc = self.insn_aux_data[insn_idx as usize].scc;
+            if scc != 0 {
+                cc.scc = scc;
+                return Some(cc);
+            } else if i < st.curframe as usize {
+                cc.callsites[i] = insn_idx;
+            } else {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn scc_visit_lookup(&self, cc: &SccCallchain) -> Option<usize> {
+        self.scc_visits.iter().position(|v| v.callchain == *cc)
+    }
+
+    /// `format_callchain()`: `(3,1)`.
+    fn format_callchain(cc: &SccCallchain) -> String {
+        let mut s = String::from("(");
+        for &c in cc.callsites.iter().take_while(|&&c| c != 0) {
+            s.push_str(&format!("{c},"));
+        }
+        s.push_str(&format!("{})", cc.scc));
+        s
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:maybe_enter_scc()`: a checkpoint in a
+    /// loop starts a visit of it.
+    fn maybe_enter_scc(&mut self, id: StateId) {
+        let Some(cc) = self.compute_scc_callchain(self.sl_state(id)) else { return };
+        let v = match self.scc_visit_lookup(&cc) {
+            Some(v) => v,
+            None => {
+                self.scc_visits.push(SccVisit { callchain: cc, entry_state: None, backedges: Vec::new() });
+                self.scc_visits.len() - 1
+            }
+        };
+        if self.scc_visits[v].entry_state.is_none() {
+            self.scc_visits[v].entry_state = Some(id);
+            if self.log.level & crate::log::BPF_LOG_LEVEL2 != 0 {
+                verbose!(self, "SCC enter {}\n", Self::format_callchain(&cc));
+            }
+        }
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:maybe_exit_scc()`: the visit ends
+    /// when its entry checkpoint has no branch left; its backedges then
+    /// carry their precision marks into the loop.
+    fn maybe_exit_scc(&mut self, id: StateId) -> Result<(), Errno> {
+        let Some(cc) = self.compute_scc_callchain(self.sl_state(id)) else { return Ok(()) };
+        let Some(v) = self.scc_visit_lookup(&cc) else { return Ok(()) };
+        if self.scc_visits[v].entry_state != Some(id) {
+            return Ok(());
+        }
+        if self.log.level & crate::log::BPF_LOG_LEVEL2 != 0 {
+            verbose!(self, "SCC exit {}\n", Self::format_callchain(&cc));
+        }
+        self.scc_visits[v].entry_state = None;
+        self.num_backedges -= self.scc_visits[v].backedges.len() as u32;
+        self.update_peak_states();
+        self.propagate_backedges(v)
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:propagate_backedges()`: repeat until
+    /// no backedge changes a precision mark.
+    fn propagate_backedges(&mut self, v: usize) -> Result<(), Errno> {
+        let backedges = std::mem::take(&mut self.scc_visits[v].backedges);
+        let mut iter = 0;
+        loop {
+            iter += 1;
+            if iter > MAX_BACKEDGE_ITERS {
+                if self.log.level & crate::log::BPF_LOG_LEVEL2 != 0 {
+                    verbose!(self, "propagate_backedges: too many iterations\n");
+                }
+                for b in backedges.iter().rev() {
+                    self.scratch_state = Some(b.state.clone());
+                    self.mark_all_scalars_precise_pub(Some(crate::precision::SCRATCH_STATE));
+                }
+                break;
+            }
+            let mut changed = false;
+            // the kernel's list is newest first
+            for b in backedges.iter().rev() {
+                self.scratch_state = Some(b.state.clone());
+                if self.sl.get(b.equal_state).is_some_and(|s| s.is_some()) {
+                    changed |=
+                        self.propagate_precision_from(b.equal_state, Some(crate::precision::SCRATCH_STATE))?;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.scratch_state = None;
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:add_scc_backedge()`.
+    fn add_scc_backedge(&mut self, equal: StateId, backedge: SccBackedge) -> Result<(), Errno> {
+        let Some(cc) = self.compute_scc_callchain(self.sl_state(equal)) else {
+            verbose!(self, "verifier bug: add backedge: no SCC in verification path\n");
+            return Err(EFAULT);
+        };
+        let Some(v) = self.scc_visit_lookup(&cc) else {
+            verbose!(
+                self,
+                "verifier bug: add backedge: no visit info for call chain {}\n",
+                Self::format_callchain(&cc)
+            );
+            return Err(EFAULT);
+        };
+        if self.log.level & crate::log::BPF_LOG_LEVEL2 != 0 {
+            verbose!(self, "SCC backedge {}\n", Self::format_callchain(&cc));
+        }
+        self.scc_visits[v].backedges.push(backedge);
+        self.num_backedges += 1;
+        self.update_peak_states();
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:incomplete_read_marks()`: the state
+    /// is in a loop whose exploration is not finished.
+    pub fn incomplete_read_marks(&self, st: &BpfVerifierState) -> bool {
+        let Some(cc) = self.compute_scc_callchain(st) else { return false };
+        self.scc_visit_lookup(&cc).is_some_and(|v| !self.scc_visits[v].backedges.is_empty())
     }
 
     /// Mirrors `kernel/bpf/verifier.c:is_state_visited()`: prune when an
@@ -539,6 +709,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 continue;
             }
             let mut hit = false;
+            let mut loop_ = false;
             if sl.state.branches != 0 {
                 // still being explored: a loop back to it
                 let is_may_goto =
@@ -547,6 +718,7 @@ impl<'a> BpfVerifierEnv<'a> {
                     && sl.state.may_goto_depth != self.cur_state.may_goto_depth
                     && self.states_equal(&sl.state, &self.cur_state, ExactLevel::RangeWithin)
                 {
+                    loop_ = true;
                     hit = true;
                 } else if Self::states_maybe_looping(&sl.state, &self.cur_state)
                     && self.states_equal(&sl.state, &self.cur_state, ExactLevel::Exact)
@@ -570,8 +742,14 @@ impl<'a> BpfVerifierEnv<'a> {
                         add_new_state = false;
                     }
                 }
-            } else if self.states_equal(&self.sl_state(id).clone(), &self.cur_state, ExactLevel::NotExact) {
-                hit = true;
+            } else {
+                // inside a loop still being explored the precision marks are
+                // not final: compare scalars by range, and remember the edge
+                loop_ = self.incomplete_read_marks(&sl.state);
+                let exact = if loop_ { ExactLevel::RangeWithin } else { ExactLevel::NotExact };
+                if self.states_equal(&self.sl_state(id).clone(), &self.cur_state, exact) {
+                    hit = true;
+                }
             }
             if hit {
                 self.sl[id].as_mut().expect("present").hit_cnt += 1;
@@ -579,6 +757,11 @@ impl<'a> BpfVerifierEnv<'a> {
                     self.push_jmp_history_cur(0, 0)?;
                 }
                 self.propagate_precision(id)?;
+                if loop_ {
+                    let mut st = self.cur_state.as_ref().clone();
+                    st.insn_idx = insn_idx as u32;
+                    self.add_scc_backedge(id, SccBackedge { state: st, equal_state: id })?;
+                }
                 return Ok(true);
             }
             // miss
@@ -622,6 +805,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let dfs_depth = new.dfs_depth;
         self.sl.push(Some(BpfVerifierStateList { state: new, hit_cnt: 0, miss_cnt: 0, in_free_list: false }));
         self.explored_states[bucket].push(id);
+        self.maybe_enter_scc(id);
         self.cur_state.parent = Some(id);
         self.cur_state.first_insn_idx = insn_idx as u32;
         self.cur_state.dfs_depth = dfs_depth + 1;
@@ -642,13 +826,16 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:find_prev_entry()`: the explored
     /// state at `insn_idx` on the current path (for `may_goto` widening).
-    pub fn find_prev_entry(&self, _parent: Option<StateId>, insn_idx: u32) -> Option<StateId> {
+    pub fn find_prev_entry(&self, parent: Option<StateId>, insn_idx: u32) -> Option<StateId> {
+        // `cur` is the current state's parent (a checkpoint)
+        let cur = self.sl_state(parent?);
         let bucket = self.explored_state(insn_idx as usize);
         self.explored_states[bucket].iter().rev().copied().find(|&id| {
             self.sl[id].as_ref().is_some_and(|sl| {
                 sl.state.insn_idx == insn_idx
                     && sl.state.branches != 0
-                    && same_callsites(&sl.state, &self.cur_state)
+                    && same_callsites(&sl.state, cur)
+                    && sl.state.dfs_depth < cur.dfs_depth
             })
         })
     }

@@ -8,11 +8,24 @@
 //! so the distance fits in 32 bits.
 //!
 //! [`proto`] holds `struct bpf_func_proto` and the argument/return type
-//! vocabulary the verifier checks calls against.
+//! vocabulary the verifier checks calls against; [`maps`], [`misc`] and
+//! [`net`] the helpers themselves, each with its prototype (the verifier's
+//! per-type `get_func_proto` picks among them).
 
+pub mod maps;
+pub mod misc;
+pub mod net;
 pub mod proto;
 
 pub use proto::BpfFuncProto;
+
+/// A helper's `int` result as the `u64` in r0: 0, or `-errno`.
+pub fn errno_ret(r: Result<(), crate::Errno>) -> u64 {
+    match r {
+        Ok(()) => 0,
+        Err(e) => (-i64::from(e.0)) as u64,
+    }
+}
 
 /// A helper's machine-level signature: five `u64` arguments in r1..r5,
 /// the result in r0. `extern "C"` so the JIT can call it directly.

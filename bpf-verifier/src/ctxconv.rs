@@ -1,0 +1,230 @@
+//! Context rewrites: `kernel/bpf/verifier.c:convert_ctx_accesses()` and
+//! the per-type `convert_ctx_access` of `net/core/filter.c` (v6.18).
+//!
+//! A program reads `struct __sk_buff` or `struct xdp_md` (uapi); each
+//! access becomes a load or store of the matching field of this project's
+//! kernel objects, [`SkBuff`] and [`XdpBuff`]. The offsets differ from the
+//! kernel's `struct sk_buff`, so the rewritten instructions do too; which
+//! fields, sizes and narrow-load masks follow the kernel.
+//!
+//! The socket fields of `__sk_buff` (`family`, the addresses and ports)
+//! read a socket this model does not have: they load 0.
+
+use crate::env::{verbose, BpfVerifierEnv};
+use crate::state::*;
+use bpf_core::ctx::{sk_buff_uapi as sk, xdp_md_uapi as xm, SkBuff, XdpBuff};
+use bpf_core::errno::*;
+use bpf_core::prog::BpfProg;
+use bpf_core::uapi::*;
+use bpf_core::Errno;
+use std::mem::offset_of;
+
+/// `BPF_EMIT_STORE(size, si, off)`: the store of `si` moved to `off`.
+fn emit_store(size: u8, si: &BpfInsn, off: usize) -> BpfInsn {
+    if bpf_class(si.code) == BPF_STX {
+        BpfInsn::stx_mem(size, si.dst_reg(), si.src_reg(), off as i16)
+    } else {
+        BpfInsn::st_mem(size, si.dst_reg(), off as i16, si.imm)
+    }
+}
+
+/// A load or store of the field at `off` of `size` bytes.
+fn ld_st(write: bool, si: &BpfInsn, size: u8, off: usize, target_size: &mut u32) -> Vec<BpfInsn> {
+    *target_size = bpf_size_to_bytes(size);
+    if write {
+        vec![emit_store(size, si, off)]
+    } else {
+        vec![BpfInsn::ldx_mem(size, si.dst_reg(), si.src_reg(), off as i16)]
+    }
+}
+
+/// `NO_QUEUE_MAPPING`.
+const NO_QUEUE_MAPPING: i32 = 0xffff;
+
+/// Mirrors `net/core/filter.c:bpf_convert_ctx_access()`: a `__sk_buff`
+/// field as a field of [`SkBuff`].
+pub fn bpf_convert_ctx_access(
+    write: bool,
+    si: &BpfInsn,
+    _prog: &BpfProg,
+    target_size: &mut u32,
+) -> Vec<BpfInsn> {
+    let off = si.off as i32 as u32;
+    let dst = si.dst_reg();
+    macro_rules! f {
+        ($field:ident, $size:expr) => {
+            ld_st(write, si, $size, offset_of!(SkBuff, $field), target_size)
+        };
+    }
+    match off {
+        sk::LEN => f!(len, BPF_W),
+        sk::PKT_TYPE => f!(pkt_type, BPF_B),
+        sk::MARK => f!(mark, BPF_W),
+        sk::QUEUE_MAPPING => {
+            if write {
+                *target_size = 2;
+                let o = offset_of!(SkBuff, queue_mapping);
+                if bpf_class(si.code) == BPF_ST && si.imm >= NO_QUEUE_MAPPING {
+                    // an invalid queue is not stored
+                    return vec![BpfInsn::ja(0)];
+                }
+                let mut v = Vec::new();
+                if bpf_class(si.code) == BPF_STX {
+                    v.push(BpfInsn::jmp_imm(BPF_JGE, si.src_reg(), NO_QUEUE_MAPPING, 1));
+                }
+                v.push(emit_store(BPF_H, si, o));
+                v
+            } else {
+                f!(queue_mapping, BPF_H)
+            }
+        }
+        sk::PROTOCOL => f!(protocol, BPF_H),
+        sk::VLAN_PRESENT => f!(vlan_present, BPF_B),
+        sk::VLAN_TCI => f!(vlan_tci, BPF_H),
+        sk::VLAN_PROTO => f!(vlan_proto, BPF_H),
+        sk::PRIORITY => f!(priority, BPF_W),
+        sk::INGRESS_IFINDEX => f!(skb_iif, BPF_W),
+        sk::IFINDEX => f!(ifindex, BPF_W),
+        sk::TC_INDEX => f!(tc_index, BPF_H),
+        o if (sk::CB..sk::CB + 20).contains(&o) => {
+            // cb[] keeps the access size
+            let at = offset_of!(SkBuff, cb) + (o - sk::CB) as usize;
+            let v = ld_st(write, si, bpf_size(si.code), at, target_size);
+            *target_size = 0;
+            v
+        }
+        sk::HASH => f!(hash, BPF_W),
+        sk::TC_CLASSID => f!(tc_classid, BPF_H),
+        sk::DATA => f!(data, BPF_DW),
+        sk::DATA_META => f!(data_meta, BPF_DW),
+        sk::DATA_END => f!(data_end, BPF_DW),
+        sk::NAPI_ID => f!(napi_id, BPF_W),
+        sk::TSTAMP => f!(tstamp, BPF_DW),
+        sk::WIRE_LEN => f!(wire_len, BPF_W),
+        sk::GSO_SEGS => f!(gso_segs, BPF_W),
+        sk::SK => f!(sk, BPF_DW),
+        sk::GSO_SIZE => f!(gso_size, BPF_W),
+        sk::TSTAMP_TYPE => f!(tstamp_type, BPF_B),
+        sk::HWTSTAMP => f!(hwtstamp, BPF_DW),
+        _ => {
+            // the socket fields: no socket in this model
+            *target_size = 4;
+            vec![BpfInsn::mov64_imm(dst, 0)]
+        }
+    }
+}
+
+/// Mirrors `net/core/filter.c:xdp_convert_ctx_access()`: an `xdp_md`
+/// field as a field of [`XdpBuff`].
+pub fn xdp_convert_ctx_access(
+    write: bool,
+    si: &BpfInsn,
+    _prog: &BpfProg,
+    target_size: &mut u32,
+) -> Vec<BpfInsn> {
+    macro_rules! f {
+        ($field:ident, $size:expr) => {
+            ld_st(write, si, $size, offset_of!(XdpBuff, $field), target_size)
+        };
+    }
+    match si.off as i32 as u32 {
+        xm::DATA => f!(data, BPF_DW),
+        xm::DATA_META => f!(data_meta, BPF_DW),
+        xm::DATA_END => f!(data_end, BPF_DW),
+        xm::INGRESS_IFINDEX => f!(ingress_ifindex, BPF_W),
+        xm::RX_QUEUE_INDEX => f!(rx_queue_index, BPF_W),
+        _ => f!(egress_ifindex, BPF_W),
+    }
+}
+
+/// `bpf_ctx_off_adjust_machine()`.
+fn bpf_ctx_off_adjust_machine(size: u32) -> u32 {
+    if size > 8 && size % 8 == 0 {
+        8
+    } else {
+        size
+    }
+}
+
+impl<'a> BpfVerifierEnv<'a> {
+    /// Mirrors `kernel/bpf/verifier.c:convert_ctx_accesses()`: every load
+    /// and store through the context becomes the program type's access to
+    /// the kernel object; a narrow load reads the whole field, then shifts
+    /// and masks.
+    pub fn convert_ctx_accesses(&mut self) -> Result<(), Errno> {
+        let mut i = 0usize;
+        while i < self.prog.insnsi.len() {
+            let insn = self.prog.insnsi[i];
+            let code = insn.code;
+            let write = match bpf_class(code) {
+                BPF_LDX if bpf_mode(code) == BPF_MEM || bpf_mode(code) == BPF_MEMSX => false,
+                BPF_STX | BPF_ST if bpf_mode(code) == BPF_MEM => true,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            if self.insn_aux_data[i].ptr_type != PTR_TO_CTX {
+                i += 1;
+                continue;
+            }
+            let Some(convert) = self.ops.convert_ctx_access else {
+                i += 1;
+                continue;
+            };
+            let ctx_field_size = self.insn_aux_data[i].ctx_field_size;
+            let size = bpf_size_to_bytes(bpf_size(code));
+            let mode = bpf_mode(code);
+            let is_narrower_load = size < ctx_field_size;
+            let size_default = bpf_ctx_off_adjust_machine(ctx_field_size);
+            let off = insn.off;
+            let mut si = insn;
+            if is_narrower_load {
+                if write {
+                    verbose!(self, "verifier bug: narrow ctx access misconfigured\n");
+                    return Err(EFAULT);
+                }
+                let size_code = match ctx_field_size {
+                    4 => BPF_W,
+                    8 => BPF_DW,
+                    _ => BPF_H,
+                };
+                si.off = off & !(size_default as i16 - 1);
+                si.code = BPF_LDX | BPF_MEM | size_code;
+            }
+            let mut target_size = 0u32;
+            let mut buf = convert(write, &si, self.prog, &mut target_size);
+            if buf.is_empty() || (ctx_field_size != 0 && target_size == 0) {
+                verbose!(self, "verifier bug: error during ctx access conversion ({})\n", buf.len());
+                return Err(EFAULT);
+            }
+            if is_narrower_load && size < target_size {
+                let shift = ((off as u32 & (size_default - 1)) * 8) as i32;
+                if ctx_field_size <= 4 {
+                    if shift != 0 {
+                        buf.push(BpfInsn::alu32_imm(BPF_RSH, insn.dst_reg(), shift));
+                    }
+                    buf.push(BpfInsn::alu32_imm(BPF_AND, insn.dst_reg(), ((1u64 << (size * 8)) - 1) as i32));
+                } else {
+                    if shift != 0 {
+                        buf.push(BpfInsn::alu64_imm(BPF_RSH, insn.dst_reg(), shift));
+                    }
+                    buf.push(BpfInsn::alu32_imm(BPF_AND, insn.dst_reg(), ((1u64 << (size * 8)) - 1) as i32));
+                }
+            }
+            if mode == BPF_MEMSX {
+                buf.push(BpfInsn::new(
+                    BPF_ALU64 | BPF_MOV | BPF_X,
+                    insn.dst_reg(),
+                    insn.dst_reg(),
+                    (size * 8) as i16,
+                    0,
+                ));
+            }
+            let n = buf.len();
+            self.bpf_patch_insn_data(i, &buf)?;
+            i += n;
+        }
+        Ok(())
+    }
+}
