@@ -229,6 +229,46 @@ pub fn run_side(b: &mut dyn BpfBackend, c: &DiffCorpus, opts: &BatchOpts) -> Vec
         .collect()
 }
 
+/// Runs every case of `cases` through backends made by `make`, on
+/// `threads` threads (each with its own backend), results in order.
+pub fn run_parallel<B: BpfBackend>(
+    make: impl Fn() -> B + Sync,
+    cases: &[DiffCase],
+    opts: &BatchOpts,
+    threads: usize,
+) -> Vec<Outcome> {
+    let threads = threads.clamp(1, cases.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Outcome>> = vec![None; cases.len()];
+    let results = std::sync::Mutex::new(&mut out);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut b = make();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(k) = cases.get(i) else { break };
+                    let o =
+                        Outcome::from_result(&Value::Object(run_case(&mut b, &k.json, i, opts)), &k.insns);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(o);
+                }
+            });
+        }
+    });
+    out.into_iter().map(|o| o.expect("every case ran")).collect()
+}
+
+/// Cases the kernel needed more than this many processed instructions for
+/// are "heavy": the corpus test leaves them to `CORPUS_FULL=1` and
+/// `kernel-diff` (a debug build verifies about a million instructions a
+/// second, and the log doubles that).
+pub const HEAVY_PROCESSED: u64 = 200_000;
+
+/// Whether the recorded kernel answer of `k` makes it heavy.
+pub fn is_heavy(k: &DiffCase) -> bool {
+    k.recorded.as_ref().and_then(|o| o.stat("processed_insns")).is_some_and(|n| n > HEAVY_PROCESSED)
+}
+
 /// Agreement counts for a set of cases.
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
@@ -487,7 +527,7 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
             }
         }
     };
-    let mut project = match bpftool::project::ProjectBpf::new() {
+    let project = match bpftool::project::ProjectBpf::new() {
         Ok(p) => Some(p),
         Err(e) => {
             let _ = writeln!(out, "project side: unavailable: {e}\n");
@@ -531,9 +571,20 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
             }
             None => recorded.clone(),
         };
-        match project.as_mut() {
-            Some(p) => {
-                let got: Vec<Option<Outcome>> = run_side(p, c, &batch).into_iter().map(Some).collect();
+        match project.as_ref() {
+            Some(_) => {
+                // Two threads, each its own project kernel; a 16 MiB log
+                // from the start gives the same outcome as growing it.
+                let popts = BatchOpts { log_size: bpftool::batch::MAX_LOG_SIZE, ..BatchOpts::default() };
+                let got: Vec<Option<Outcome>> = run_parallel(
+                    || bpftool::project::ProjectBpf::new().expect("available above"),
+                    &c.cases,
+                    &popts,
+                    2,
+                )
+                .into_iter()
+                .map(Some)
+                .collect();
                 let src = if host.is_some() { "live kernel" } else { "recorded kernel results" };
                 let (t, _) = table(&format!("project vs {src}"), &c.cases, &kernel, &got);
                 out.push_str(&t);
