@@ -75,6 +75,7 @@ errnos! {
     ENODATA = 61, "No data available";
     EPROTO = 71, "Protocol error";
     EBADMSG = 74, "Bad message";
+    EBADFD = 77, "File descriptor in bad state";
     EOVERFLOW = 75, "Value too large for defined data type";
     EOPNOTSUPP = 95, "Operation not supported";
     EAFNOSUPPORT = 97, "Address family not supported by protocol";
@@ -82,6 +83,7 @@ errnos! {
     ENOBUFS = 105, "No buffer space available";
     ETIMEDOUT = 110, "Connection timed out";
     EALREADY = 114, "Operation already in progress";
+    ESTALE = 116, "Stale file handle";
     ENOTSUPP = 524, "Unknown error 524";
 }
 

@@ -178,6 +178,10 @@ pub struct BpfProgAux {
     pub name: [u8; BPF_OBJ_NAME_LEN],
     /// Kallsyms name, set by `bpf_prog_ksym_set_name`.
     pub ksym_name: String,
+    /// Start of the kallsyms range (`ksym.start`), set with the name.
+    pub ksym_start: u64,
+    /// End of the kallsyms range (`ksym.end`).
+    pub ksym_end: u64,
     /// Subprograms after JIT (`func`).
     pub func: Vec<Arc<BpfProg>>,
     /// JIT was requested by the sysctl (`jit_requested` mirrors `prog->jit_requested`).
@@ -186,6 +190,10 @@ pub struct BpfProgAux {
     pub license: String,
     /// Number of prog_array maps that hold this program (`prog_array_member_cnt`).
     pub prog_array_member_cnt: u32,
+    /// What `bpf_prog_put_deferred` does when the last reference goes
+    /// (unload events, `bpf_prog_free_id`, kallsyms removal): installed by
+    /// `bpf-syscall` once the program is published, run when it drops.
+    pub free_hook: Option<crate::runtime::BpfFreeHook<BpfProg>>,
 }
 
 /// `struct bpf_prog`: one loaded (or loading) program.
@@ -242,6 +250,17 @@ pub struct BpfProg {
     pub aux: Box<BpfProgAux>,
     /// The instructions (`insnsi`).
     pub insnsi: Vec<BpfInsn>,
+}
+
+impl Drop for BpfProg {
+    /// The last reference is gone (`bpf_prog_put` reaching zero): run the
+    /// kernel's release work, if `bpf-syscall` installed any, while the
+    /// program is still whole.
+    fn drop(&mut self) {
+        if let Some(hook) = self.aux.free_hook.take() {
+            hook.run(self);
+        }
+    }
 }
 
 /// Mirrors `include/linux/filter.h:bpf_prog_size()`.

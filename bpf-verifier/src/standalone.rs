@@ -12,7 +12,6 @@ use bpf_core::uapi::*;
 use bpf_core::Errno;
 use std::cell::RefCell;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::Arc;
 
 /// Where [`StandaloneIo`] maps the log buffer.
@@ -116,17 +115,14 @@ impl BpfMapOps for ShapeOnlyMap {
 
 /// A [`ShapeOnlyMap`] of the given type and sizes.
 pub fn shape_only_map(map_type: BpfMapType, key_size: u32, value_size: u32, max_entries: u32) -> Arc<BpfMap> {
-    Arc::new(BpfMap {
+    Arc::new(BpfMap::new(
         map_type,
         key_size,
         value_size,
         max_entries,
-        map_flags: BpfMapFlags::empty(),
-        name: [0; BPF_OBJ_NAME_LEN],
-        id: AtomicU32::new(0),
-        frozen: AtomicBool::new(false),
-        ops: Box::new(ShapeOnlyMap),
-    })
+        BpfMapFlags::empty(),
+        Box::new(ShapeOnlyMap),
+    ))
 }
 
 /// What [`verify`] returns.

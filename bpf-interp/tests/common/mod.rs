@@ -12,7 +12,6 @@ use bpf_interp::{HelperArg, HelperDesc, HelperRet};
 use std::cell::UnsafeCell;
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::sync::{Arc, Mutex};
 
 /// Something that adds instructions to a program.
@@ -47,17 +46,7 @@ pub fn map(
     max_entries: u32,
     ops: Box<dyn BpfMapOps>,
 ) -> Arc<BpfMap> {
-    Arc::new(BpfMap {
-        map_type,
-        key_size,
-        value_size,
-        max_entries,
-        map_flags: BpfMapFlags::empty(),
-        name: [0; BPF_OBJ_NAME_LEN],
-        id: AtomicU32::new(0),
-        frozen: AtomicBool::new(false),
-        ops,
-    })
+    Arc::new(BpfMap::new(map_type, key_size, value_size, max_entries, BpfMapFlags::empty(), ops))
 }
 
 /// An array map: `max_entries` values of `value_size` bytes, in place.
