@@ -15,7 +15,7 @@
 use crate::corpus;
 use crate::outcome::{hex, Agreement, LogRecord, Outcome};
 use bpf_core::uapi::BpfInsn;
-use bpftool::batch::{run_case, BatchOpts, BpfBackend};
+use bpftool::batch::{run_case_guarded, BatchOpts, BpfBackend};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -225,7 +225,7 @@ pub fn run_side(b: &mut dyn BpfBackend, c: &DiffCorpus, opts: &BatchOpts) -> Vec
     c.cases
         .iter()
         .enumerate()
-        .map(|(i, k)| Outcome::from_result(&Value::Object(run_case(b, &k.json, i, opts)), &k.insns))
+        .map(|(i, k)| Outcome::from_result(&Value::Object(run_case_guarded(b, &k.json, i, opts)), &k.insns))
         .collect()
 }
 
@@ -248,8 +248,12 @@ pub fn run_parallel<B: BpfBackend>(
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(k) = cases.get(i) else { break };
-                    let o =
-                        Outcome::from_result(&Value::Object(run_case(&mut b, &k.json, i, opts)), &k.insns);
+                    let r = run_case_guarded(&mut b, &k.json, i, opts);
+                    if r.contains_key("panic") {
+                        // The backend may be left inconsistent: start afresh.
+                        b = make();
+                    }
+                    let o = Outcome::from_result(&Value::Object(r), &k.insns);
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(o);
                 }
             });
@@ -401,6 +405,24 @@ pub fn table(
         pct(total.log)
     );
     (s, total)
+}
+
+/// A line naming the cases whose load panicked (a bug of the `bpf()`
+/// under test), empty when none did.
+pub fn panics(cases: &[DiffCase], got: &[Option<Outcome>]) -> String {
+    let names: Vec<String> = cases
+        .iter()
+        .zip(got)
+        .filter(|(_, g)| {
+            g.as_ref().and_then(|g| g.not_loaded.as_deref()).is_some_and(|w| w.starts_with("panic"))
+        })
+        .map(|(c, _)| c.name())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("  PANICKED ({}): {}\n", names.len(), names.join(", "))
+    }
 }
 
 /// Up to `n` cases where `got` disagrees with `reference` on verdict or
@@ -588,6 +610,7 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
                 let src = if host.is_some() { "live kernel" } else { "recorded kernel results" };
                 let (t, _) = table(&format!("project vs {src}"), &c.cases, &kernel, &got);
                 out.push_str(&t);
+                out.push_str(&panics(&c.cases, &got));
                 out.push_str(&disagreements(&c.cases, &kernel, &got, opts.show));
             }
             None => {

@@ -156,7 +156,7 @@ fn project_agrees_with_the_recorded_kernel() {
     let reference: Vec<Option<Outcome>> = corpus.cases.iter().map(|c| c.recorded.clone()).collect();
     let (t, total) =
         table("project vs recorded kernel results (verifier corpus)", &corpus.cases, &reference, &got);
-    println!("{t}");
+    println!("{t}{}", xtask::kernel_diff::panics(&corpus.cases, &got));
 
     let sb = read_scoreboard();
     let mut now: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
