@@ -1538,6 +1538,51 @@ mod tests {
         assert_eq!(lines[2]["accepted"], true);
     }
 
+    /// A backend whose loads panic.
+    struct Panicky;
+
+    impl BpfBackend for Panicky {
+        fn map_create(&mut self, _a: &MapCreate) -> Result<i32, Errno> {
+            Ok(3)
+        }
+        fn map_update_elem(&mut self, _fd: i32, _k: &[u8], _v: &[u8], _f: u64) -> Result<(), Errno> {
+            Ok(())
+        }
+        fn prog_load(&mut self, _a: &ProgLoad, _log: &mut Vec<u8>) -> LoadReply {
+            panic!("attempt to subtract with overflow")
+        }
+        fn prog_info(&mut self, _fd: i32) -> Result<ProgInfo, Errno> {
+            Err(22)
+        }
+        fn test_run(&mut self, _t: &TestRun) -> Result<TestRunReply, Errno> {
+            Err(22)
+        }
+        fn close(&mut self, _fd: i32) {}
+        fn possible_cpus(&self) -> usize {
+            1
+        }
+        fn kern_version(&self) -> u32 {
+            0
+        }
+    }
+
+    #[test]
+    fn a_panicking_bpf_gives_a_line_and_the_batch_goes_on() {
+        let cases = read_cases(
+            &mut "{\"name\": \"p\", \"insns\": \"9500000000000000\"}\n{\"insns\": \"9\"}\n".as_bytes(),
+            "t",
+        );
+        let mut out = Vec::new();
+        let errors = run_batch(&mut Panicky, &cases, &BatchOpts::default(), &mut out).unwrap();
+        assert_eq!(errors, 2);
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["name"], "p");
+        assert_eq!(lines[0]["accepted"], Value::Null);
+        assert_eq!(lines[0]["panic"], "attempt to subtract with overflow");
+        assert!(lines[1]["tool_error"].is_string());
+    }
+
     #[test]
     fn errno_names() {
         assert_eq!(errno_name(13).as_deref(), Some("EACCES"));
