@@ -22,6 +22,7 @@ pub mod gen;
 pub mod kernel_diff;
 pub mod oracle;
 pub mod outcome;
+pub mod soundness;
 
 use std::path::{Path, PathBuf};
 
