@@ -15,6 +15,11 @@
 //! - [`run`]: the load through the project's `bpf()` and the checked runs
 //!   ([`check_case`]), with a report of the first fault ([`Fault`]: the
 //!   instruction, its disassembly, the inputs, the verifier's log).
+//! - [`suite`]: many cases on a few threads, and the summary
+//!   ([`SuiteReport`]).
+//! - [`known`]: the verifier bugs found and not fixed yet, each with a
+//!   minimal program and a one-line reason ([`KNOWN_BUGS`]); a fault one
+//!   of them explains does not fail a suite, an unexplained one does.
 //! - [`progs`]: a proptest generator of structured programs biased toward
 //!   the verifier's edges, and [`progs::fuzz`], which checks them
 //!   (`cargo xtask soundness`, and a few thousand in `cargo xtask test`).
@@ -25,9 +30,13 @@
 
 pub mod case;
 pub mod inputs;
+pub mod known;
 pub mod progs;
 pub mod run;
+pub mod suite;
 
 pub use case::{SoundCase, SoundMap};
 pub use inputs::{CtxKind, Inputs};
+pub use known::{known_bug_of, KnownBug, KNOWN_BUGS};
 pub use run::{check_case, CaseReport, CheckOpts, Fault, FaultKind, Verdict};
+pub use suite::{check_suite, SuiteReport};

@@ -455,23 +455,24 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
                 s.bpf_compute_data_pointers();
             }
             skb_fields(&mut s.skb, &inputs.skb);
+            let obj = Guarded::new(*s.skb);
+            // Without direct access `data_meta` is not computed (0); the
+            // packet is then what LD_ABS and the helpers read: data..+len.
+            let start = if direct { s.skb.data_meta } else { s.skb.data };
             let (start, len) = if env.whole_buffer {
                 (s.buf.addr(), s.buf.len() as u64)
             } else {
-                (
-                    s.skb.data_meta.min(s.skb.data),
-                    s.skb.data + u64::from(s.skb.len) - s.skb.data_meta.min(s.skb.data),
-                )
+                (start, s.skb.data + u64::from(s.skb.len) - start)
             };
-            let before = *s.skb;
-            let ctx = &mut *s.skb as *mut SkBuff as u64;
+            let before = obj.get();
+            let ctx = obj.addr();
             let mut cfg = base_cfg(env);
             cfg.args[0] = ctx;
             cfg.ctx = Some(ctx);
             cfg.skb = Some(ctx);
-            // SAFETY: the SkBuff is boxed and the packet buffer is a heap
-            // block, both owned by `s`, which outlives the run; nothing else
-            // touches them while it runs.
+            // SAFETY: the SkBuff lives in `obj` and the packet in `s.buf`,
+            // heap blocks that outlive the run; nothing else touches them
+            // while it runs.
             let cfg = unsafe {
                 cfg.with_raw_region(MemRegion {
                     name: "ctx".into(),
@@ -487,7 +488,7 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
                 })
             };
             let r = run_with(env, cfg, inputs.cpu);
-            let after = *s.skb;
+            let after = obj.get();
             finish(
                 r,
                 env.whole_buffer,
@@ -509,7 +510,7 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
             let linear = inputs.data.len().min(max_linear);
             buf.write(headroom, &inputs.data[..linear]);
             let base = buf.addr();
-            let mut xdp = Box::new(XdpBuff {
+            let obj = Guarded::new(XdpBuff {
                 data_hard_start: base,
                 data_meta: base + headroom as u64,
                 data: base + (headroom + meta) as u64,
@@ -519,18 +520,19 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
                 egress_ifindex: 0,
                 frame_sz: PAGE_SIZE as u32,
             });
+            let before = obj.get();
             let (start, len) = if env.whole_buffer {
                 (base, buf.len() as u64)
             } else {
-                (xdp.data_meta, xdp.data_end - xdp.data_meta)
+                (before.data_meta, before.data_end - before.data_meta)
             };
-            let before = *xdp;
-            let ctx = &mut *xdp as *mut XdpBuff as u64;
+            let ctx = obj.addr();
             let mut cfg = base_cfg(env);
             cfg.args[0] = ctx;
             cfg.ctx = Some(ctx);
-            // SAFETY: the XdpBuff is boxed and the buffer a heap block, both
-            // live until after the run and touched by nothing else meanwhile.
+            // SAFETY: the XdpBuff lives in `obj` and the packet in `buf`,
+            // heap blocks that live until after the run and are touched by
+            // nothing else meanwhile.
             let cfg = unsafe {
                 cfg.with_raw_region(MemRegion {
                     name: "ctx".into(),
@@ -546,7 +548,7 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
                 })
             };
             let r = run_with(env, cfg, inputs.cpu);
-            let after = *xdp;
+            let after = obj.get();
             drop(buf);
             finish(
                 r,
@@ -560,13 +562,57 @@ fn run_once(env: &RunEnv<'_>, inputs: &Inputs) -> RunResult {
             )
         }
         CtxKind::Raw { .. } => {
-            let mut ctx = inputs.raw_ctx.clone();
-            let addr = ctx.as_mut_ptr() as u64;
-            let mut cfg = base_cfg(env).with_ro_region("ctx", &ctx);
+            let mut buf = RawBuf::new(2 * GUARD + inputs.raw_ctx.len());
+            buf.write(GUARD, &inputs.raw_ctx);
+            let addr = buf.addr() + GUARD as u64;
+            let mut cfg = base_cfg(env);
             cfg.args[0] = addr;
             cfg.ctx = Some(addr);
-            finish(run_with(env, cfg, inputs.cpu), false, &[])
+            // SAFETY: `buf` holds the context and outlives the run.
+            let cfg = unsafe {
+                cfg.with_raw_region(MemRegion {
+                    name: "ctx".into(),
+                    start: addr,
+                    len: inputs.raw_ctx.len() as u64,
+                    writable: false,
+                })
+            };
+            let r = run_with(env, cfg, inputs.cpu);
+            drop(buf);
+            finish(r, false, &[])
         }
+    }
+}
+
+/// Bytes of unused memory on each side of a context object: an access
+/// that runs off a map value or the packet must not land in another
+/// region by the accident of heap layout (the checked mode knows
+/// addresses, not which object a pointer came from).
+const GUARD: usize = 512;
+
+/// A `T` in the middle of a heap block with [`GUARD`] bytes on each side.
+struct Guarded<T: Copy> {
+    buf: RawBuf,
+    _t: std::marker::PhantomData<T>,
+}
+
+impl<T: Copy> Guarded<T> {
+    fn new(v: T) -> Self {
+        let buf = RawBuf::new(2 * GUARD + size_of::<T>());
+        // SAFETY: the block holds `GUARD + size_of::<T>()` bytes at least,
+        // and is 64-byte aligned, so `GUARD` is aligned for `T`.
+        unsafe { std::ptr::write((buf.addr() as usize + GUARD) as *mut T, v) };
+        Guarded { buf, _t: std::marker::PhantomData }
+    }
+
+    fn addr(&self) -> u64 {
+        self.buf.addr() + GUARD as u64
+    }
+
+    fn get(&self) -> T {
+        // SAFETY: written in `new`; a run may have changed the bytes, and
+        // every bit pattern is a valid `T` for the plain-data contexts used.
+        unsafe { std::ptr::read(self.addr() as usize as *const T) }
     }
 }
 
@@ -816,6 +862,13 @@ mod tests {
             "r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 +40)\nexit\n",
             &inputs
         )));
+        // A socket filter (no direct access): the packet after the MAC header.
+        let sf = |off: i32| {
+            let text = format!("r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 {off:+})\nexit\n");
+            fault_of(BPF_PROG_TYPE_SOCKET_FILTER, &text, &inputs)
+        };
+        assert_eq!(sf(25), None);
+        assert!(bad_access(sf(26)) && bad_access(sf(-1)));
         // A write to a pointer field of the SkBuff is caught after the run.
         let k = fault_of(
             BPF_PROG_TYPE_SCHED_CLS,
