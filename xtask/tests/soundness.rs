@@ -16,6 +16,7 @@
 
 use xtask::corpus::default_dir;
 use xtask::kernel_diff::{is_heavy, random_corpus, verifier_corpus, DiffCorpus};
+use xtask::soundness::progs::{fuzz, FuzzOpts};
 use xtask::soundness::{check_suite, CheckOpts, SoundCase, KNOWN_BUGS};
 
 fn cases_of(corpus: &DiffCorpus) -> Vec<SoundCase> {
@@ -74,5 +75,31 @@ fn known_verifier_bugs_still_reproduce() {
     assert!(
         fixed.is_empty(),
         "known bugs that no longer reproduce (fixed? remove them from xtask/src/soundness/known.rs): {fixed:?}"
+    );
+}
+
+/// Programs the generator makes in `cargo xtask test` (`SOUNDNESS_CASES`
+/// overrides; `cargo xtask soundness` runs long sessions).
+const GENERATED: u32 = 3000;
+
+#[test]
+fn generated_programs_run_clean() {
+    let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
+    let opts = FuzzOpts {
+        cases: env("SOUNDNESS_CASES").map_or(GENERATED, |n| n as u32),
+        seed: env("SOUNDNESS_SEED").unwrap_or(1),
+        ..FuzzOpts::default()
+    };
+    let report = fuzz(&opts);
+    println!("{}", report.render(opts.seed));
+    assert!(report.failures.is_empty(), "{}", report.render(opts.seed));
+    assert_eq!(report.cases, opts.cases as usize, "every generated program was checked");
+    // A generator whose programs are all rejected, or all trivially safe,
+    // proves little: keep it near the edges and mostly accepted.
+    let rate = report.accepted as f64 / report.cases.max(1) as f64;
+    assert!(rate > 0.2, "acceptance fell to {:.1}%", 100.0 * rate);
+    assert!(
+        report.accepted_at_edge * 4 > report.accepted && report.accepted_var_off * 4 > report.accepted,
+        "too few accepted programs reach a limit or use a variable offset"
     );
 }

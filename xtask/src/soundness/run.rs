@@ -66,6 +66,9 @@ pub struct CheckOpts {
     pub case_insn_limit: u64,
     /// Reload a program that faulted with a level-1 log for the report.
     pub log_on_fault: bool,
+    /// Load with a level-1 log, so a rejection comes with its reason
+    /// ([`CaseReport::error_line`]).
+    pub reasons: bool,
 }
 
 impl Default for CheckOpts {
@@ -77,6 +80,7 @@ impl Default for CheckOpts {
             insn_limit: 1 << 22,
             case_insn_limit: 1 << 26,
             log_on_fault: true,
+            reasons: false,
         }
     }
 }
@@ -193,6 +197,9 @@ pub struct CaseReport {
     pub faults: usize,
     /// The first fault.
     pub first_fault: Option<Box<Fault>>,
+    /// Why the verifier refused the program (the log's last error line),
+    /// when [`CheckOpts::reasons`] asked for it.
+    pub error_line: Option<String>,
     /// Setting up a run failed (a map update the harness needs): a bug of
     /// the harness, not of the verifier.
     pub harness_errors: Vec<String>,
@@ -294,7 +301,7 @@ fn load_opts(case: &SoundCase, fds: &[i32], log_level: u32) -> ProgLoadOpts {
     o
 }
 
-fn load(case: &SoundCase) -> Loaded {
+fn load(case: &SoundCase, log_level: u32) -> (Loaded, Option<String>) {
     let mut l = Loaded {
         kernel: Kernel::new(),
         task: Task::root(),
@@ -313,18 +320,19 @@ fn load(case: &SoundCase) -> Loaded {
             Ok(fd) => fd,
             Err(e) => {
                 l.verdict = Verdict::NotLoaded(format!("map {i}: BPF_MAP_CREATE: {e:?}"));
-                return l;
+                return (l, None);
             }
         };
         l.fds.push(fd);
         for (k, v) in &m.init {
             if let Err(e) = l.bpf().map_update_elem(fd, k, &syscall_value(m, v, nr_cpus), 0) {
                 l.verdict = Verdict::NotLoaded(format!("map {i}: BPF_MAP_UPDATE_ELEM: {e:?}"));
-                return l;
+                return (l, None);
             }
         }
     }
-    let out = l.bpf().prog_load(&load_opts(case, &l.fds, 0));
+    let out = l.bpf().prog_load(&load_opts(case, &l.fds, log_level));
+    let error_line = out.result.is_err().then(|| bpftool::batch::log_error_line(&out.log)).flatten();
     match out.result {
         Ok(fd) => {
             l.prog = match l.task.fdget(fd) {
@@ -339,7 +347,7 @@ fn load(case: &SoundCase) -> Loaded {
         }
         Err(e) => l.verdict = Verdict::Rejected(e),
     }
-    l
+    (l, error_line)
 }
 
 /// Empties (zeroes) each map the inputs name and writes their entries.
@@ -637,10 +645,11 @@ fn case_seed(seed: u64, name: &str) -> u64 {
 /// Loads `case` and, when the verifier accepts it, runs the xlated
 /// program in the checked mode on the case's inputs and on random ones.
 pub fn check_case(case: &SoundCase, opts: &CheckOpts) -> CaseReport {
-    let l = load(case);
+    let (l, error_line) = load(case, u32::from(opts.reasons));
     let mut report = CaseReport {
         name: case.name.clone(),
         verdict: l.verdict.clone(),
+        error_line,
         runs: 0,
         inconclusive: Vec::new(),
         faults: 0,
