@@ -16,6 +16,9 @@
 //! - `cargo xtask kernel-diff`: the project's `bpf()` beside the running
 //!   kernel's on the verifier corpus, the conformance programs and random
 //!   programs; agreement tables.
+//! - `cargo xtask soundness`: long fuzzing sessions of the soundness check
+//!   (`xtask::soundness`): generated programs the verifier accepts run in
+//!   the interpreter's checked mode.
 //!
 //! Each step prints what it runs; the first failure stops the run with a
 //! non-zero exit.
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         "bench" => bench(rest),
         "corpus" => xtask::corpus::cmd_corpus(rest),
         "kernel-diff" => xtask::kernel_diff::cmd_kernel_diff(rest),
+        "soundness" => xtask::soundness::cmd::cmd_soundness(rest),
         "help" | "-h" | "--help" => {
             print_help();
             Ok(())
@@ -67,6 +71,8 @@ fn print_help() {
          JSON lines, or re-record from the live kernel; UPDATE_EXPECT=1 also records)\n  \
          kernel-diff  [--corpus DIR] [--seed N --count N] [--only verifier|conformance|random]\n               \
          [--no-kernel] [--record] [--show N]: the project's bpf() beside the kernel's, per corpus\n  \
+         soundness    [--cases N] [--seed S] [--threads N] [--runs N] [--reasons] [--suites] [--release]:\n               \
+         verified programs run in the interpreter's checked mode (generator; --suites: the corpora too)\n  \
          help         this text"
     );
 }

@@ -29,6 +29,7 @@
 //! and `cargo xtask soundness` for long fuzzing sessions.
 
 pub mod case;
+pub mod cmd;
 pub mod inputs;
 pub mod known;
 pub mod progs;
