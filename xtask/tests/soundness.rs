@@ -80,7 +80,7 @@ fn known_verifier_bugs_still_reproduce() {
 
 /// Programs the generator makes in `cargo xtask test` (`SOUNDNESS_CASES`
 /// overrides; `cargo xtask soundness` runs long sessions).
-const GENERATED: u32 = 3000;
+const GENERATED: u32 = 5000;
 
 #[test]
 fn generated_programs_run_clean() {

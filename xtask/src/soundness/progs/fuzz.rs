@@ -173,6 +173,7 @@ fn features(p: &GenProg) -> Features {
             Block::Leaf(l) => leaves.push(l),
             Block::Branch { then, other, .. } => leaves.extend(then.iter().chain(other)),
             Block::Loop { body, .. } => leaves.extend(body),
+            Block::Join { access: a, .. } => access(a),
         }
     }
     let mut var = false;

@@ -162,8 +162,79 @@ pub enum Bound {
     Rsh,
     /// `r %= max + 1`.
     Mod,
+    /// `r3 = max + 1; if r >= r3 goto skip`: a bound from a register
+    /// compare.
+    JgeReg,
+    /// `if r != max goto skip`: the value is known exactly.
+    JeqConst,
     /// Nothing: the value is used with the bounds it has.
     None,
+}
+
+/// An operation on a bounded value before it becomes an offset: the
+/// generator computes the exact range of the result (by evaluating every
+/// value of the bounded source), the verifier has to track it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DerivOp {
+    /// `r += k`.
+    Add(i16),
+    /// `r -= k`.
+    Sub(i16),
+    /// `r *= k`.
+    Mul(u8),
+    /// `r <<= k`.
+    Lsh(u8),
+    /// `r >>= k`.
+    Rsh(u8),
+    /// `r s>>= k`.
+    Arsh(u8),
+    /// `r &= k`.
+    And(u16),
+    /// `r |= k`.
+    Or(u8),
+    /// `r ^= k`.
+    Xor(u8),
+    /// `w += k` (a 32-bit add: the result is zero-extended).
+    W32Add(i16),
+    /// `r3 = k; r3 -= r; r = r3`.
+    Rsub(i16),
+    /// `r /= k`.
+    Div(u8),
+    /// `r %= k`.
+    Mod(u8),
+    /// `r = -r; r = -r`.
+    Neg2,
+    /// `r = (s8)r` (sign-extending move).
+    Movsx8,
+}
+
+impl DerivOp {
+    /// What the instruction computes.
+    pub fn apply(self, v: u64) -> u64 {
+        match self {
+            DerivOp::Add(k) => v.wrapping_add(k as i64 as u64),
+            DerivOp::Sub(k) => v.wrapping_sub(k as i64 as u64),
+            DerivOp::Mul(k) => v.wrapping_mul(u64::from(k)),
+            DerivOp::Lsh(k) => v << (k % 64),
+            DerivOp::Rsh(k) => v >> (k % 64),
+            DerivOp::Arsh(k) => ((v as i64) >> (k % 64)) as u64,
+            DerivOp::And(k) => v & u64::from(k),
+            DerivOp::Or(k) => v | u64::from(k),
+            DerivOp::Xor(k) => v ^ u64::from(k),
+            DerivOp::W32Add(k) => u64::from((v as u32).wrapping_add(k as i32 as u32)),
+            DerivOp::Rsub(k) => (k as i64 as u64).wrapping_sub(v),
+            DerivOp::Div(k) => v.checked_div(u64::from(k)).unwrap_or(0),
+            DerivOp::Mod(k) => {
+                if k == 0 {
+                    v
+                } else {
+                    v % u64::from(k)
+                }
+            }
+            DerivOp::Neg2 => v,
+            DerivOp::Movsx8 => v as i8 as i64 as u64,
+        }
+    }
 }
 
 /// A variable part of an offset.
@@ -176,6 +247,8 @@ pub struct VarOff {
     /// Added to the pointer before the packet check (the right order for
     /// packets) rather than after.
     pub before_check: bool,
+    /// Operations on the bounded value before it is added.
+    pub ops: [Option<DerivOp>; 2],
 }
 
 /// The NULL check after `bpf_map_lookup_elem`.
@@ -256,6 +329,11 @@ pub enum Clobber {
     Store(Size, u8),
     /// A helper call in between (`bpf_get_prandom_u32`).
     Call,
+    /// A callee gets a pointer to the slot and stores this size at this
+    /// byte of it.
+    Callee(Size, u8),
+    /// `bpf_probe_read_kernel` writes the slot (zeros, at run time).
+    Helper,
 }
 
 /// A bpf-to-bpf call: what the callee does.
@@ -490,7 +568,29 @@ pub enum Leaf {
     },
 }
 
-/// A block: straight-line code, a branch, or a bounded loop.
+/// What one arm of a [`Block::Join`] puts in the register.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JoinVal {
+    /// A small constant.
+    Const(u8),
+    /// An unknown value masked to `bits` bits.
+    Bounded(u8),
+    /// A value of map `map`, NULL-checked or not.
+    MapVal {
+        /// The map.
+        map: u8,
+        /// NULL-checked.
+        checked: bool,
+    },
+    /// A packet pointer with `len` bytes checked.
+    Pkt(u8),
+    /// `r10 - 8 * (k + 1)`.
+    Stack(u8),
+    /// The context.
+    Ctx,
+}
+
+/// A block: straight-line code, a branch, a bounded loop, or a join.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
     /// Straight-line code.
@@ -507,6 +607,23 @@ pub enum Block {
         then: Vec<Leaf>,
         /// Taken when it is true.
         other: Vec<Leaf>,
+    },
+    /// Two paths that put different things in one register and meet
+    /// before a use that is safe for the first (the path the verifier
+    /// explores first) and maybe not for the second: the state the
+    /// verifier keeps where they meet must not let the second path be
+    /// pruned (`states_equal`, precision marks).
+    Join {
+        /// Condition source: a context field index (see [`VarSrc::Ctx`]).
+        cond: u8,
+        /// `if r1 & 1` rather than `if r1 > 7`.
+        jset: bool,
+        /// The register.
+        dst: Pool,
+        /// The two arms (fall-through first).
+        arms: [JoinVal; 2],
+        /// The use after the join.
+        access: Access,
     },
     /// `r9 = 0; top: body; r9 += step; if r9 < n goto top`.
     Loop {
@@ -563,6 +680,8 @@ fn accesses() -> impl Strategy<Value = Vec<Access>> {
 
 fn bound() -> impl Strategy<Value = Bound> {
     prop_oneof![
+        2 => Just(Bound::JgeReg),
+        1 => Just(Bound::JeqConst),
         6 => Just(Bound::And),
         6 => Just(Bound::JgtU64),
         1 => Just(Bound::JgtU32),
@@ -585,11 +704,36 @@ fn var_src() -> impl Strategy<Value = VarSrc> {
     ]
 }
 
+fn deriv_op() -> impl Strategy<Value = DerivOp> {
+    prop_oneof![
+        3 => (-16i16..=16).prop_map(DerivOp::Add),
+        2 => (-16i16..=16).prop_map(DerivOp::Sub),
+        2 => (0u8..=8).prop_map(DerivOp::Mul),
+        2 => (0u8..=5).prop_map(DerivOp::Lsh),
+        2 => (0u8..=4).prop_map(DerivOp::Rsh),
+        1 => (0u8..=4).prop_map(DerivOp::Arsh),
+        2 => any::<u16>().prop_map(|k| DerivOp::And(k % 512)),
+        1 => (0u8..=15).prop_map(DerivOp::Or),
+        1 => (0u8..=15).prop_map(DerivOp::Xor),
+        2 => (-16i16..=16).prop_map(DerivOp::W32Add),
+        2 => (-8i16..=300).prop_map(DerivOp::Rsub),
+        1 => (0u8..=9).prop_map(DerivOp::Div),
+        1 => (0u8..=9).prop_map(DerivOp::Mod),
+        1 => Just(DerivOp::Neg2),
+        1 => Just(DerivOp::Movsx8),
+    ]
+}
+
 fn var_off() -> impl Strategy<Value = Option<VarOff>> {
+    let ops = prop_oneof![
+        3 => Just([None, None]),
+        2 => deriv_op().prop_map(|a| [Some(a), None]),
+        1 => (deriv_op(), deriv_op()).prop_map(|(a, b)| [Some(a), Some(b)]),
+    ];
     prop_oneof![
         3 => Just(None),
-        2 => (var_src(), bound(), prop::bool::weighted(0.7))
-            .prop_map(|(src, bound, before_check)| Some(VarOff { src, bound, before_check })),
+        2 => (var_src(), bound(), prop::bool::weighted(0.7), ops)
+            .prop_map(|(src, bound, before_check, ops)| Some(VarOff { src, bound, before_check, ops })),
     ]
 }
 
@@ -675,7 +819,13 @@ fn leaf() -> impl Strategy<Value = Leaf> {
                 2 => size().prop_map(SpillWhat::Bounded),
             ],
             0u8..8,
-            prop_oneof![4 => Just(Clobber::None), 1 => (size(), 0u8..8).prop_map(|(s, b)| Clobber::Store(s, b)), 1 => Just(Clobber::Call)],
+            prop_oneof![
+                6 => Just(Clobber::None),
+                1 => (size(), 0u8..8).prop_map(|(s, b)| Clobber::Store(s, b)),
+                1 => Just(Clobber::Call),
+                1 => (size(), 0u8..8).prop_map(|(s, b)| Clobber::Callee(s, b)),
+                1 => Just(Clobber::Helper),
+            ],
             prop_oneof![6 => Just(Size::DW), 1 => size()],
             access(),
         )
@@ -692,8 +842,37 @@ fn leaf() -> impl Strategy<Value = Leaf> {
     ]
 }
 
+fn join_val() -> impl Strategy<Value = JoinVal> {
+    prop_oneof![
+        2 => (0u8..=64).prop_map(JoinVal::Const),
+        2 => (0u8..=6).prop_map(JoinVal::Bounded),
+        3 => (0u8..2, prop::bool::weighted(0.9)).prop_map(|(map, checked)| JoinVal::MapVal { map, checked }),
+        2 => (1u8..=64).prop_map(JoinVal::Pkt),
+        1 => (0u8..8).prop_map(JoinVal::Stack),
+        1 => Just(JoinVal::Ctx),
+    ]
+}
+
+/// Mostly two arms of the same kind (two constants, two maps, two packet
+/// ranges...): what state pruning must tell apart; sometimes any two.
+fn join_arms() -> impl Strategy<Value = [JoinVal; 2]> {
+    prop_oneof![
+        2 => [(0u8..=64).prop_map(JoinVal::Const), (0u8..=64).prop_map(JoinVal::Const)],
+        2 => [(0u8..=6).prop_map(JoinVal::Bounded), (0u8..=6).prop_map(JoinVal::Bounded)],
+        2 => (0u8..2, 0u8..2, prop::bool::weighted(0.9), prop::bool::weighted(0.9)).prop_map(|(a, b, ca, cb)| [
+            JoinVal::MapVal { map: a, checked: ca },
+            JoinVal::MapVal { map: b, checked: cb }
+        ]),
+        2 => [(1u8..=64).prop_map(JoinVal::Pkt), (1u8..=64).prop_map(JoinVal::Pkt)],
+        1 => [(0u8..8).prop_map(JoinVal::Stack), (0u8..8).prop_map(JoinVal::Stack)],
+        1 => [join_val(), join_val()],
+    ]
+}
+
 fn block() -> impl Strategy<Value = Block> {
     prop_oneof![
+        2 => (any::<u8>(), any::<bool>(), pool(), join_arms(), access())
+            .prop_map(|(cond, jset, dst, arms, access)| Block::Join { cond, jset, dst, arms, access }),
         8 => leaf().prop_map(Block::Leaf),
         2 => (pool(), 0u8..11, -20i32..=80, prop::collection::vec(leaf(), 1..=3), prop::collection::vec(leaf(), 0..=2))
             .prop_map(|(reg, op, imm, then, other)| Block::Branch { reg, op, imm, then, other }),

@@ -96,7 +96,13 @@ struct R<'a> {
     labels: usize,
     pool: [Kind; 3],
     in_loop: bool,
+    /// The loop counter's largest value inside the body of the loop being
+    /// rendered.
+    loop_max: Option<i64>,
 }
+
+/// The range `[min, max]` a variable offset takes.
+type VRange = (i64, i64);
 
 impl<'a> R<'a> {
     fn label(&mut self) -> String {
@@ -165,7 +171,7 @@ impl<'a> R<'a> {
 
     /// The offset of an access into `limit` bytes.
     fn off_of(a: Access, limit: i64) -> i64 {
-        Self::off_var(a, limit, 0, false)
+        Self::off_var(a, limit, (0, 0), false)
     }
 
     /// The constant offset of an access into `limit` bytes through a
@@ -173,18 +179,18 @@ impl<'a> R<'a> {
     /// an `End` edge is measured at the variable's maximum, a `Start` edge
     /// at its minimum (0). With `align` (the stack, atomics) the deltas
     /// are whole accesses, so only the bounds are wrong, not the alignment.
-    fn off_var(a: Access, limit: i64, vmax: i64, align: bool) -> i64 {
+    fn off_var(a: Access, limit: i64, (vmin, vmax): VRange, align: bool) -> i64 {
         let sz = a.size.bytes();
         let d = |x: i16| if align { i64::from(x) * sz } else { i64::from(x) };
         let off = match a.edge {
             Edge::End(x) => limit - sz + d(x) - vmax,
-            Edge::Start(x) => d(x),
+            Edge::Start(x) => d(x) - vmin,
             Edge::Inside(k) => {
-                let room = limit - sz - vmax;
+                let room = limit - sz - vmax + vmin;
                 if room >= 0 {
-                    (i64::from(k) % (room / sz + 1)) * sz
+                    (i64::from(k) % (room / sz + 1)) * sz - vmin
                 } else {
-                    0
+                    -vmin
                 }
             }
         };
@@ -239,9 +245,14 @@ impl<'a> R<'a> {
     /// Loads a variable offset's source into `dst`.
     fn var_src(&mut self, src: VarSrc, dst: usize, base: Option<usize>) {
         match src {
-            VarSrc::Pool(p) => {
+            VarSrc::Pool(p) if !self.kind(p).is_ptr() => {
                 let r = self.reg(p);
                 self.emit(format!("r{dst} = r{r}"));
+            }
+            VarSrc::Pool(p) => {
+                // A pointer is no offset: a context field instead.
+                let (off, size) = self.scalar_field(p.0);
+                self.emit(format!("r{dst} = *({} *)(r6 +{off})", size.name()));
             }
             VarSrc::Ctx(i) => {
                 let (off, size) = self.scalar_field(i);
@@ -309,25 +320,141 @@ impl<'a> R<'a> {
                 self.emit(format!("r{r} %= {}", max + 1));
                 max
             }
+            Bound::JgeReg => {
+                self.emit(format!("r4 = {}", max + 1));
+                self.emit(format!("if r{r} >= r4 goto {skip}"));
+                max
+            }
+            Bound::JeqConst => {
+                self.emit(format!("if r{r} != {max} goto {skip}"));
+                max
+            }
             Bound::None => max,
+        }
+    }
+
+    fn deriv(&mut self, r: usize, op: DerivOp) {
+        match op {
+            DerivOp::Add(k) => self.emit(format!("r{r} += {k}")),
+            DerivOp::Sub(k) => self.emit(format!("r{r} -= {k}")),
+            DerivOp::Mul(k) => self.emit(format!("r{r} *= {k}")),
+            DerivOp::Lsh(k) => self.emit(format!("r{r} <<= {k}")),
+            DerivOp::Rsh(k) => self.emit(format!("r{r} >>= {k}")),
+            DerivOp::Arsh(k) => self.emit(format!("r{r} s>>= {k}")),
+            DerivOp::And(k) => self.emit(format!("r{r} &= {k}")),
+            DerivOp::Or(k) => self.emit(format!("r{r} |= {k}")),
+            DerivOp::Xor(k) => self.emit(format!("r{r} ^= {k}")),
+            DerivOp::W32Add(k) => self.emit(format!("w{r} += {k}")),
+            DerivOp::Rsub(k) => {
+                self.emit(format!("r4 = {k}"));
+                self.emit(format!("r4 -= r{r}"));
+                self.emit(format!("r{r} = r4"));
+            }
+            DerivOp::Div(k) => self.emit(format!("r{r} /= {k}")),
+            DerivOp::Mod(k) => self.emit(format!("r{r} %= {k}")),
+            DerivOp::Neg2 => {
+                self.emit(format!("r{r} = -r{r}"));
+                self.emit(format!("r{r} = -r{r}"));
+            }
+            DerivOp::Movsx8 => self.emit(format!("r{r} = (s8)r{r}")),
+        }
+    }
+
+    /// Bounds the value in `r` and applies the offset's operations;
+    /// returns the range it then has: exact where the bound is a real one
+    /// (every source value is evaluated through the operations), the
+    /// intended one otherwise (the verifier should refuse those).
+    fn bound_var(&mut self, r: usize, v: VarOff, target: i64, skip: &str) -> VRange {
+        let ops: Vec<DerivOp> = v.ops.iter().flatten().copied().collect();
+        let counter = v.src == VarSrc::Counter && v.bound == Bound::None;
+        let (lo, hi, exact) = match (counter, self.loop_max) {
+            (true, Some(m)) => (0, m, true),
+            _ => {
+                // With operations, the largest source bound whose result
+                // still stays within the target.
+                let want = if ops.is_empty() {
+                    target
+                } else {
+                    let mut want = target.clamp(0, 4096);
+                    while want > 0 {
+                        let m = Self::bound_max(v.bound, want);
+                        let lo = if v.bound == Bound::JeqConst { m } else { 0 };
+                        if Self::eval_range(&ops, lo, m).is_some_and(|(a, b)| a >= -(1 << 16) && b <= target)
+                        {
+                            break;
+                        }
+                        want /= 2;
+                    }
+                    want
+                };
+                let m = self.bound(r, v.bound, want, skip);
+                let lo = if v.bound == Bound::JeqConst { m } else { 0 };
+                (lo, m, !matches!(v.bound, Bound::None | Bound::JgtU32 | Bound::JsgtNoLower))
+            }
+        };
+        for op in &ops {
+            self.deriv(r, *op);
+        }
+        if ops.is_empty() {
+            return (lo, hi);
+        }
+        if !exact || hi - lo > 1 << 16 {
+            return (0, target.max(0));
+        }
+        match Self::eval_range(&ops, lo, hi) {
+            Some(range) if range.0 >= -(1 << 20) && range.1 <= 1 << 20 => range,
+            _ => (0, target.max(0)),
+        }
+    }
+
+    /// The range of `ops` applied to every value of `[lo, hi]` (signed).
+    fn eval_range(ops: &[DerivOp], lo: i64, hi: i64) -> Option<VRange> {
+        if hi < lo || hi - lo > 1 << 16 {
+            return None;
+        }
+        let mut range = (i64::MAX, i64::MIN);
+        for x in lo..=hi {
+            let y = ops.iter().fold(x as u64, |acc, op| op.apply(acc)) as i64;
+            range = (range.0.min(y), range.1.max(y));
+        }
+        Some(range)
+    }
+
+    /// The maximum [`Self::bound`] gives for `want` (before the
+    /// verifier's view of it).
+    fn bound_max(b: Bound, want: i64) -> i64 {
+        let want = want.clamp(0, 1 << 20);
+        let bits = 64 - (want as u64 + 1).leading_zeros() - 1;
+        match b {
+            Bound::And => (1i64 << bits) - 1,
+            Bound::Rsh if bits == 0 => 0,
+            Bound::Rsh => (1i64 << bits) - 1,
+            _ => want,
         }
     }
 
     /// Adds a bounded variable offset to `base` (through r1) so that the
     /// first access reaches `target` at the variable's maximum; returns
-    /// that maximum.
-    fn add_var(&mut self, v: VarOff, base: usize, target: i64, skip: &str, load_base: Option<usize>) -> i64 {
+    /// its range.
+    fn add_var(
+        &mut self,
+        v: VarOff,
+        base: usize,
+        target: i64,
+        skip: &str,
+        load_base: Option<usize>,
+    ) -> VRange {
         self.var_src(v.src, 1, load_base);
-        let m = self.bound(1, v.bound, target, skip);
+        let r = self.bound_var(1, v, target, skip);
         self.emit(format!("r{base} += r1"));
-        m
+        r
     }
 
     /// The accesses of a block through `base` into `limit` bytes, with a
-    /// variable part of maximum `vmax` already added.
-    fn accesses(&mut self, base: usize, limit: i64, vmax: i64, list: &[Access], align: bool) {
+    /// variable part of range `vr` already added.
+    fn accesses(&mut self, base: usize, limit: i64, vr: VRange, list: &[Access], align: bool) {
         for a in list {
-            let off = Self::off_var(*a, limit, vmax, align);
+            let off = Self::off_var(*a, limit, vr, align);
             self.access(base, off, *a);
         }
     }
@@ -465,11 +592,11 @@ impl<'a> R<'a> {
                     }
                 };
                 let target = accesses.first().map_or(0, |a| Self::off_of(*a, limit));
-                let vmax = match var {
+                let vr = match var {
                     Some(v) => self.add_var(*v, 0, target, &out, Some(0)),
-                    None => 0,
+                    None => (0, 0),
                 };
-                self.accesses(0, limit, vmax, accesses, false);
+                self.accesses(0, limit, vr, accesses, false);
                 if *check == NullCheck::After {
                     self.emit(format!("if r0 == 0 goto {out}"));
                 }
@@ -488,7 +615,7 @@ impl<'a> R<'a> {
                 match var {
                     None => {
                         for a in accesses {
-                            let off = Self::off_var(*a, limit, 0, true) - limit;
+                            let off = Self::off_var(*a, limit, (0, 0), true) - limit;
                             self.access(10, off, *a);
                         }
                     }
@@ -507,12 +634,12 @@ impl<'a> R<'a> {
                         let n = first.size.bytes();
                         let target = Self::off_of(first, limit);
                         self.var_src(v.src, 1, None);
-                        let m = self.bound(1, v.bound, target / n, &out);
+                        let (lo, hi) = self.bound_var(1, *v, target / n, &out);
                         if n > 1 {
                             self.emit(format!("r1 <<= {}", n.trailing_zeros()));
                         }
                         self.emit("r2 += r1");
-                        self.accesses(2, limit, m * n, accesses, true);
+                        self.accesses(2, limit, (lo * n, hi * n), accesses, true);
                         self.place(&out);
                     }
                 }
@@ -551,6 +678,24 @@ impl<'a> R<'a> {
                         self.emit(format!("*({} *)(r10 {at}) = 0", sz.name()));
                     }
                     Clobber::Call => self.emit("call bpf_get_prandom_u32"),
+                    Clobber::Callee(sz, b) => {
+                        // The callee writes into the caller's slot.
+                        let n = sz.bytes();
+                        let at = (i64::from(*b) % 8) / n * n;
+                        let name =
+                            self.add_sub(&[format!("*({} *)(r1 +{at}) = 0", sz.name()), "r0 = 0".into()]);
+                        self.emit("r1 = r10");
+                        self.emit(format!("r1 += {off}"));
+                        self.emit(format!("call {name}"));
+                    }
+                    Clobber::Helper => {
+                        // The helper writes the slot (zeros at run time).
+                        self.emit("r1 = r10");
+                        self.emit(format!("r1 += {off}"));
+                        self.emit("r2 = 8");
+                        self.emit("r3 = r6");
+                        self.emit("call bpf_probe_read_kernel");
+                    }
                 }
                 self.emit(format!("r1 = *({} *)(r10 {off})", fill.name()));
                 match k {
@@ -559,13 +704,13 @@ impl<'a> R<'a> {
                         self.emit("r2 = r10");
                         self.emit("r2 += -128");
                         self.emit("r2 += r1");
-                        let o = Self::off_var(*access, 128, m, true);
+                        let o = Self::off_var(*access, 128, (0, m), true);
                         self.access(2, o, *access);
                     }
                     Kind::Scalar(None) | Kind::PktEnd => self.emit("r0 = r1"),
                     Kind::Ctx => self.ctx_access(1, *access, *slot as usize),
                     k => {
-                        let o = Self::off_var(*access, self.limit_of(k), 0, matches!(k, Kind::Stack(_)));
+                        let o = Self::off_var(*access, self.limit_of(k), (0, 0), matches!(k, Kind::Stack(_)));
                         self.access(1, o, *access);
                     }
                 }
@@ -626,11 +771,11 @@ impl<'a> R<'a> {
                 self.pre_var(*var);
                 self.emit(format!("r2 = r{r}"));
                 let target = Self::off_of(*access, limit);
-                let vmax = match var {
+                let vr = match var {
                     Some(v) => self.add_var(*v, 2, target, &out, Some(2)),
-                    None => 0,
+                    None => (0, 0),
                 };
-                let o = Self::off_var(*access, limit, vmax, matches!(k, Kind::Stack(_)));
+                let o = Self::off_var(*access, limit, vr, matches!(k, Kind::Stack(_)));
                 self.access(2, o, *access);
                 self.place(&out);
             }
@@ -649,7 +794,7 @@ impl<'a> R<'a> {
                 // Read-modify-write atomics are 32 or 64 bits wide.
                 let access =
                     Access { size: if access.size == Size::DW { Size::DW } else { Size::W }, ..*access };
-                let off = Self::off_var(access, limit, 0, true);
+                let off = Self::off_var(access, limit, (0, 0), true);
                 let sz = access.size.name();
                 let sfx = if access.size == Size::DW { "64" } else { "" };
                 self.emit("r1 = 1");
@@ -693,17 +838,17 @@ impl<'a> R<'a> {
             ProgKind::SocketFilter => {
                 // LD_ABS / LD_IND: the load helpers check the length.
                 self.pre_var(var);
-                let vmax = match var {
+                let vr = match var {
                     Some(v) => {
                         let target = list.first().map_or(0, |a| Self::off_of(*a, len));
                         self.var_src(v.src, 7, None);
-                        self.bound(7, v.bound, target, &out)
+                        self.bound_var(7, v, target, &out)
                     }
-                    None => 0,
+                    None => (0, 0),
                 };
                 for a in list {
                     let sz = if a.size == Size::DW { Size::W } else { a.size };
-                    let off = Self::off_var(*a, len, vmax, false);
+                    let off = Self::off_var(*a, len, vr, false);
                     if var.is_some() {
                         self.emit(format!("r0 = *({} *)skb[r7 + {}]", sz.name(), off as i32));
                     } else {
@@ -729,9 +874,9 @@ impl<'a> R<'a> {
         self.emit(format!("r2 = *(u32 *)(r6 +{data})"));
         self.emit(format!("r3 = *(u32 *)(r6 +{end})"));
         let target = list.first().map_or(0, |a| Self::off_of(*a, len));
-        let mut vmax = 0;
+        let mut vr = (0, 0);
         if let Some(v) = var.filter(|v| v.before_check) {
-            vmax = self.add_var(v, 2, target, &out, Some(2));
+            vr = self.add_var(v, 2, target, &out, Some(2));
         }
         self.emit("r4 = r2");
         self.emit(format!("r4 += {len}"));
@@ -753,12 +898,12 @@ impl<'a> R<'a> {
             self.emit(format!("r2 = *(u32 *)(r6 +{data})"));
         }
         if let Some(v) = var.filter(|v| !v.before_check) {
-            vmax = self.add_var(v, 2, target, &out, Some(2));
+            vr = self.add_var(v, 2, target, &out, Some(2));
         }
         // With the variable part added before the check, the check covers
         // `len` bytes from the moved pointer.
         let limit = len;
-        let shift = if var.is_some_and(|v| v.before_check) { 0 } else { vmax };
+        let shift = if var.is_some_and(|v| v.before_check) { (0, 0) } else { vr };
         for a in list {
             let off = Self::off_var(*a, limit, shift, false);
             // cgroup skb programs may only read the packet (mostly honoured).
@@ -771,6 +916,94 @@ impl<'a> R<'a> {
             self.set_kind(k, Kind::Pkt { range: len, off: 0 });
         }
         self.place(&out);
+    }
+
+    /// Adds a subprogram (its lines, an `exit` appended) and returns its
+    /// label.
+    fn add_sub(&mut self, body: &[String]) -> String {
+        let name = format!("sub{}", self.subs.len());
+        let mut v = vec![format!("{name}:")];
+        v.extend(body.iter().map(|l| format!("    {l}")));
+        v.push("    exit".into());
+        self.subs.push(v.join("\n"));
+        name
+    }
+
+    /// One arm of a join: puts `val` in `r`; returns what `r` then holds
+    /// and, for a number, its range.
+    fn join_arm(&mut self, r: usize, val: JoinVal) -> (Kind, VRange) {
+        let direct = matches!(self.p.kind, ProgKind::Xdp | ProgKind::SchedCls | ProgKind::CgroupSkb);
+        match val {
+            JoinVal::Const(c) => {
+                self.emit(format!("r{r} = {c}"));
+                (Kind::Scalar(Some(i64::from(c))), (i64::from(c), i64::from(c)))
+            }
+            JoinVal::Pkt(len) if !direct => self.join_arm(r, JoinVal::Const(len)),
+            JoinVal::Bounded(bits) => {
+                let (f, sz) = self.scalar_field(bits);
+                let mask = (1i64 << bits.min(6)) - 1;
+                self.emit(format!("r{r} = *({} *)(r6 +{f})", sz.name()));
+                self.emit(format!("r{r} &= {mask}"));
+                (Kind::Scalar(Some(mask)), (0, mask))
+            }
+            JoinVal::MapVal { map, checked } => {
+                let (mi, _) = self.map(map);
+                self.emit("*(u32 *)(r10 -4) = 0");
+                self.emit("r2 = r10");
+                self.emit("r2 += -4");
+                self.emit(format!("r1 = map[fd:{mi}]"));
+                self.emit("call bpf_map_lookup_elem");
+                if checked {
+                    self.emit("if r0 == 0 goto exit");
+                }
+                self.emit(format!("r{r} = r0"));
+                (Kind::MapVal { map: mi, off: 0, maybe_null: !checked }, (0, 0))
+            }
+            JoinVal::Pkt(len) => {
+                let (data, end) = if self.p.kind == ProgKind::Xdp { (0, 4) } else { (76, 80) };
+                self.emit(format!("r2 = *(u32 *)(r6 +{data})"));
+                self.emit(format!("r3 = *(u32 *)(r6 +{end})"));
+                self.emit("r4 = r2");
+                self.emit(format!("r4 += {len}"));
+                self.emit("if r4 > r3 goto exit");
+                self.emit(format!("r{r} = r2"));
+                (Kind::Pkt { range: i64::from(len), off: 0 }, (0, 0))
+            }
+            JoinVal::Stack(k) => {
+                let off = -8 * (i64::from(k % 8) + 1);
+                self.emit(format!("r{r} = r10"));
+                self.emit(format!("r{r} += {off}"));
+                (Kind::Stack(off), (0, 0))
+            }
+            JoinVal::Ctx => {
+                self.emit(format!("r{r} = r6"));
+                (Kind::Ctx, (0, 0))
+            }
+        }
+    }
+
+    /// The use after a join, made for what the first arm put in `r`.
+    fn join_use(&mut self, r: usize, (k, vr): (Kind, VRange), access: Access) {
+        match k {
+            Kind::Scalar(_) | Kind::PktEnd => {
+                // A number: an offset into a 64-byte stack buffer.
+                let a = Access { size: Size::B, ..access };
+                self.emit("r2 = r10");
+                self.emit("r2 += -64");
+                self.emit(format!("r2 += r{r}"));
+                let off = Self::off_var(a, 64, vr, false);
+                self.access(2, off, a);
+            }
+            Kind::Ctx => {
+                self.emit(format!("r2 = r{r}"));
+                self.ctx_access(2, access, r);
+            }
+            k => {
+                self.emit(format!("r2 = r{r}"));
+                let off = Self::off_var(access, self.limit_of(k), (0, 0), matches!(k, Kind::Stack(_)));
+                self.access(2, off, access);
+            }
+        }
     }
 
     fn call(&mut self, sub: Sub, arg: Pool, keep: Option<Pool>) {
@@ -788,7 +1021,7 @@ impl<'a> R<'a> {
                 // The callee: bound r2 (scaled by the size, so the stack
                 // access stays aligned), add it, write.
                 let n = access.size.bytes();
-                let target = Self::off_var(access, len, 0, true);
+                let target = Self::off_var(access, len, (0, 0), true);
                 let mut sub_r = R {
                     p: self.p,
                     lines: Vec::new(),
@@ -796,6 +1029,7 @@ impl<'a> R<'a> {
                     labels: self.labels + 1000,
                     pool: self.pool,
                     in_loop: false,
+                    loop_max: None,
                 };
                 let skip = format!("{name}_ret");
                 let m = sub_r.bound(2, bound, target / n, &skip) * n;
@@ -804,7 +1038,7 @@ impl<'a> R<'a> {
                 }
                 sub_r.emit("r1 += r2");
                 let sz = access.size.name();
-                sub_r.emit(format!("*({sz} *)(r1 {:+}) = 1", Self::off_var(access, len, m, true)));
+                sub_r.emit(format!("*({sz} *)(r1 {:+}) = 1", Self::off_var(access, len, (0, m), true)));
                 self.labels = sub_r.labels;
                 for l in sub_r.lines {
                     body.push(l);
@@ -818,12 +1052,12 @@ impl<'a> R<'a> {
                     0 => {
                         self.emit("r1 = r10");
                         self.emit("r1 += -64");
-                        Self::off_var(access, 64, 0, true)
+                        Self::off_var(access, 64, (0, 0), true)
                     }
                     1 if pk.is_ptr() && pk != Kind::Ctx => {
                         let r = self.reg(pool);
                         self.emit(format!("r1 = r{r}"));
-                        Self::off_var(access, self.limit_of(pk), 0, matches!(pk, Kind::Stack(_)))
+                        Self::off_var(access, self.limit_of(pk), (0, 0), matches!(pk, Kind::Stack(_)))
                     }
                     _ => {
                         // The context: the callee reads a field.
@@ -846,7 +1080,7 @@ impl<'a> R<'a> {
                 ret_max = Some(mask + i64::from(add));
             }
             Sub::OwnStack { access } => {
-                let off = Self::off_var(access, 64, 0, true) - 64;
+                let off = Self::off_var(access, 64, (0, 0), true) - 64;
                 let sz = access.size.name();
                 if access.write {
                     line(&mut body, format!("*({sz} *)(r10 {off:+}) = 1"));
@@ -963,19 +1197,47 @@ impl<'a> R<'a> {
                 self.pool = after_then;
                 self.place(&end);
             }
+            Block::Join { cond, jset, dst, arms, access } => {
+                let r = self.reg(*dst);
+                let (other, join) = (self.label(), self.label());
+                let (f, sz) = self.scalar_field(*cond);
+                self.emit(format!("r1 = *({} *)(r6 +{f})", sz.name()));
+                if *jset {
+                    self.emit(format!("if r1 & 1 goto {other}"));
+                } else {
+                    self.emit(format!("if r1 > 7 goto {other}"));
+                }
+                let first = self.join_arm(r, arms[0]);
+                self.emit(format!("goto {join}"));
+                self.place(&other);
+                self.join_arm(r, arms[1]);
+                self.place(&join);
+                self.set_kind(*dst, first.0);
+                self.join_use(r, first, *access);
+            }
             Block::Loop { n, step, le, body } => {
                 let top = self.label();
                 self.emit("r9 = 0");
                 self.place(&top);
-                let outer = self.in_loop;
+                let outer = (self.in_loop, self.loop_max);
+                // The body runs with r9 = 0, step, 2 * step... (a do-while).
+                let (n, s) = (i64::from(*n), i64::from((*step).max(1)));
+                let max = if *le {
+                    n / s * s
+                } else if n == 0 {
+                    0
+                } else {
+                    (n - 1) / s * s
+                };
                 self.in_loop = true;
+                self.loop_max = Some(max);
                 for l in body {
                     self.leaf(l);
                 }
-                self.in_loop = outer;
+                (self.in_loop, self.loop_max) = outer;
                 self.emit(format!("r9 += {}", step.max(&1)));
                 self.emit(format!("if r9 {} {n} goto {top}", if *le { "<=" } else { "<" }));
-                self.pool[2] = Kind::Scalar(Some(i64::from(*n) + i64::from(*step)));
+                self.pool[2] = Kind::Scalar(Some(n + s));
             }
         }
     }
@@ -1004,6 +1266,7 @@ pub fn render_text(p: &GenProg) -> String {
         labels: 0,
         pool: [Kind::Scalar(None); 3],
         in_loop: false,
+        loop_max: None,
     };
     r.emit("r6 = r1");
     for (i, v) in p.init.iter().enumerate() {
