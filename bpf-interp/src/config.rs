@@ -91,6 +91,15 @@ pub struct RunConfig<'a> {
     /// The checked mode refuses reads of registers nothing wrote ("R%d
     /// !read_ok"), as the verifier does.
     pub check_uninit_regs: bool,
+    /// Map values are reachable only through pointers the run obtained:
+    /// the values `bpf_map_lookup_elem` (any helper returning a map value)
+    /// returned, and the direct values (`BPF_PSEUDO_MAP_VALUE`) of the
+    /// maps. Without it, any byte of any value of the run's maps is
+    /// reachable, so an access that runs off one array element into the
+    /// next goes unnoticed: the checker knows addresses, not which object a
+    /// pointer came from. Off by default; the soundness check of verified
+    /// programs turns it on.
+    pub strict_map_values: bool,
     _borrows: PhantomData<&'a mut [u8]>,
 }
 
@@ -112,6 +121,7 @@ impl Default for RunConfig<'_> {
             stack_depth: MAX_BPF_STACK,
             insn_limit: DEFAULT_INSN_LIMIT,
             check_uninit_regs: true,
+            strict_map_values: false,
             _borrows: PhantomData,
         }
     }
@@ -281,6 +291,13 @@ impl<'a> RunConfig<'a> {
     /// a larger depth is refused by the run).
     pub fn with_stack_depth(mut self, depth: u32) -> Self {
         self.stack_depth = depth;
+        self
+    }
+
+    /// Reaches map values only through pointers the run obtained (see
+    /// [`RunConfig::strict_map_values`]).
+    pub fn with_strict_map_values(mut self) -> Self {
+        self.strict_map_values = true;
         self
     }
 

@@ -119,6 +119,9 @@ pub(crate) struct Env<'c> {
     pub budget: u64,
     pub limit: u64,
     pub check_uninit: bool,
+    /// Map values only through pointers the run obtained (regions added
+    /// by lookups and direct values), not any value of any map.
+    pub strict_map_values: bool,
 }
 
 impl<'c> Env<'c> {
@@ -138,6 +141,34 @@ impl<'c> Env<'c> {
             budget: u64::MAX,
             limit: u64::MAX,
             check_uninit: false,
+            strict_map_values: false,
+        }
+    }
+
+    /// Lets the program reach the value at `addr` of `map` (a value a
+    /// lookup returned, or a direct value), if the map vouches that one of
+    /// its values lies there.
+    pub(crate) fn add_map_value(&mut self, map: &BpfMap, addr: u64) {
+        let len = u64::from(map.value_size);
+        if len == 0 || !map.ops.contains_value(addr as usize, len as usize) {
+            return;
+        }
+        if self.regions.iter().any(|r| r.start == addr && r.len == len) {
+            return;
+        }
+        let name = String::from_utf8_lossy(&map.name).trim_end_matches('\0').to_string();
+        self.regions.push(MemRegion {
+            name: format!("a value of map {name:?}"),
+            start: addr,
+            len,
+            writable: !map.map_flags.contains(BpfMapFlags::BPF_F_RDONLY_PROG),
+        });
+    }
+
+    /// The direct value (`BPF_PSEUDO_MAP_VALUE`) of `map`, when it has one.
+    pub(crate) fn add_direct_value(&mut self, map: &BpfMap) {
+        if let Ok(addr) = map.ops.map_direct_value_addr(0) {
+            self.add_map_value(map, addr);
         }
     }
 
@@ -166,7 +197,7 @@ impl<'c> Env<'c> {
                 return Ok(());
             }
         }
-        for m in &self.maps {
+        for m in self.maps.iter().filter(|_| !self.strict_map_values) {
             if m.ops.contains_value(addr as usize, size as usize) {
                 if access == Access::Write && m.map_flags.contains(BpfMapFlags::BPF_F_RDONLY_PROG) {
                     return Err(AccessFault::ReadOnly {
@@ -748,6 +779,9 @@ fn ___bpf_prog_run<M: Mode>(
                         for m in &prog.aux.used_maps {
                             if env.map_by_addr(Arc::as_ptr(m) as u64).is_none() {
                                 env.maps.push(m.clone());
+                                if env.strict_map_values {
+                                    env.add_direct_value(m);
+                                }
                             }
                         }
                     }
@@ -928,6 +962,16 @@ fn call_helper<M: Mode>(
         }
     }
     regs[0] = func(args[0], args[1], args[2], args[3], args[4]);
+    if M::CHECKED && env.strict_map_values && regs[0] != 0 {
+        if let Some(desc) = desc.filter(|d| d.ret == HelperRet::MapValueOrNull) {
+            // The value belongs to the map the helper was given.
+            let map =
+                desc.args.iter().position(|a| *a == HelperArg::MapPtr).and_then(|i| env.map_by_addr(args[i]));
+            if let Some(map) = map.cloned() {
+                env.add_map_value(&map, regs[0]);
+            }
+        }
+    }
     if M::CHECKED {
         if let Some(HelperRet::MemOrNull { size, writable }) = desc.map(|d| d.ret) {
             if regs[0] != 0 {

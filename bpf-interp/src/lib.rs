@@ -154,6 +154,12 @@ fn env_for<'c>(cfg: &'c RunConfig<'_>) -> Env<'c> {
     env.budget = cfg.insn_limit;
     env.limit = cfg.insn_limit;
     env.check_uninit = cfg.check_uninit_regs;
+    env.strict_map_values = cfg.strict_map_values;
+    if env.strict_map_values {
+        for m in &cfg.maps {
+            env.add_direct_value(m);
+        }
+    }
     env
 }
 

@@ -298,3 +298,45 @@ fn map_values_and_helper_memory() {
         "{err}"
     );
 }
+
+#[test]
+fn strict_map_values_follow_the_pointer() {
+    // Two 16-byte values back to back: one byte past the first is the
+    // second's first byte.
+    let array = map(BPF_MAP_TYPE_ARRAY, 4, 16, 2, Box::new(TestArray::new(16, 2)));
+    let prog = |key: i32, load_off: i16| {
+        p![
+            I::st_mem(BPF_W, 10, -4, key),
+            I::ld_imm64(1, Arc::as_ptr(&array) as u64),
+            I::mov64_reg(2, 10),
+            I::alu64_imm(BPF_ADD, 2, -4),
+            I::call_helper(1),
+            I::jmp_imm(BPF_JNE, 0, 0, 2),
+            I::mov64_imm(0, -1),
+            I::exit(),
+            I::ldx_mem(BPF_B, 0, 0, load_off),
+            I::exit()
+        ]
+    };
+    let cfg = || RunConfig::new().with_helpers(HelperCalls::ById(&TEST_HELPERS)).with_map(array.clone());
+    // By default any value of the run's maps is reachable: the overrun
+    // into the next element goes unnoticed.
+    assert_eq!(run_checked(&prog(0, 16), &cfg()), Ok(0));
+    // Strict: only the value the lookup returned.
+    let strict = || cfg().with_strict_map_values();
+    assert_eq!(run_checked(&prog(0, 15), &strict()), Ok(0));
+    assert_eq!(run_checked(&prog(1, 0), &strict()), Ok(0));
+    let err = run_checked(&prog(0, 16), &strict()).unwrap_err();
+    assert_eq!(err.insn, 9);
+    assert!(matches!(err.kind, InterpErrorKind::BadAccess { size: 1, access: Access::Read, .. }), "{err}");
+    let err = run_checked(&prog(1, -1), &strict()).unwrap_err();
+    assert!(matches!(err.kind, InterpErrorKind::BadAccess { .. }), "{err}");
+    // A value never looked up is not reachable, though it is in the map.
+    let base = array.ops.map_lookup_elem(&0u32.to_le_bytes()).unwrap().as_ptr() as u64;
+    let direct = p![I::ld_imm64(1, base), I::ldx_mem(BPF_B, 0, 1, 0), I::exit()];
+    assert_eq!(run_checked(&direct, &cfg()), Ok(0));
+    assert!(matches!(run_checked(&direct, &strict()).unwrap_err().kind, InterpErrorKind::BadAccess { .. }));
+    // A lookup that found nothing adds nothing; the map must vouch for
+    // what the helper returned.
+    assert_eq!(run_checked(&prog(2, 0), &strict()), Ok(u64::MAX));
+}
