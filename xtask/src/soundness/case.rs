@@ -181,6 +181,63 @@ impl SoundCase {
     }
 }
 
+impl SoundCase {
+    /// The case in the oracle's JSON-lines format (what `bpftool batch`
+    /// and `kernel_oracle.py` read): program, maps with their entries,
+    /// packet and context.
+    pub fn to_json(&self) -> Value {
+        let hex = crate::outcome::hex;
+        let name_of = |table: &[(&str, u32)], n: u32| {
+            table
+                .iter()
+                .find(|(_, v)| *v == n)
+                .map_or_else(|| serde_json::json!(n), |(s, _)| serde_json::json!(s))
+        };
+        let maps: Vec<Value> = self
+            .maps
+            .iter()
+            .map(|m| {
+                let mut o = serde_json::json!({
+                    "type": name_of(MAP_TYPES, m.map_type), "key_size": m.key_size,
+                    "value_size": m.value_size, "max_entries": m.max_entries, "flags": m.flags,
+                });
+                if let Some(i) = m.inner_map {
+                    o["inner_map"] = serde_json::json!(i);
+                }
+                if !m.init.is_empty() {
+                    o["init"] = m
+                        .init
+                        .iter()
+                        .map(|(k, v)| serde_json::json!({"key": hex(k), "value": hex(v)}))
+                        .collect();
+                }
+                o
+            })
+            .collect();
+        let mut o = serde_json::json!({
+            "name": self.name,
+            "prog_type": name_of(PROG_TYPES, self.prog_type.0),
+            "insns": hex(&bpf_core::uapi::insns_to_bytes(&self.insns)),
+        });
+        if !maps.is_empty() {
+            o["maps"] = Value::Array(maps);
+        }
+        if let Some(d) = &self.data {
+            o["data"] = serde_json::json!(hex(d));
+        }
+        if let Some(c) = &self.ctx {
+            o["ctx"] = serde_json::json!(hex(c));
+        }
+        if self.expected_attach_type != 0 {
+            o["expected_attach_type"] = serde_json::json!(self.expected_attach_type);
+        }
+        if self.prog_flags != 0 {
+            o["prog_flags"] = serde_json::json!(self.prog_flags);
+        }
+        o
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +259,7 @@ mod tests {
         assert_eq!(c.maps[0].init[1], (vec![0xff; 4], vec![7, 0, 0, 0, 0, 0, 0, 0]));
         assert_eq!(c.data, Some(vec![0, 0x11]));
         assert_eq!(c.prog_flags, 1);
+        assert_eq!(SoundCase::from_json(&c.to_json()).unwrap(), c);
         assert!(SoundCase::from_json(&json!({"insns": "b7"})).is_err());
         assert!(SoundCase::from_json(&json!({"insns": "", "prog_type": "nope"})).is_err());
     }

@@ -8,7 +8,7 @@ use crate::kernel_diff::{random_corpus, verifier_corpus};
 use std::process::Command;
 
 const USAGE: &str = "cargo xtask soundness [--cases N] [--seed S] [--threads N] [--runs N] [--reasons] \
-                     [--suites] [--release]";
+                     [--suites] [--release] [--kernel N]";
 
 fn num<T: std::str::FromStr>(v: Option<&String>, what: &str) -> Result<T, String> {
     v.and_then(|s| s.parse().ok()).ok_or_else(|| format!("{what} needs a number ({USAGE})"))
@@ -19,6 +19,7 @@ pub fn cmd_soundness(args: &[String]) -> Result<(), String> {
     let mut opts = FuzzOpts { cases: 20_000, ..FuzzOpts::default() };
     let mut seed = None;
     let (mut suites, mut release) = (false, false);
+    let mut kernel = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -29,6 +30,7 @@ pub fn cmd_soundness(args: &[String]) -> Result<(), String> {
             "--reasons" => opts.check.reasons = true,
             "--suites" => suites = true,
             "--release" => release = true,
+            "--kernel" => kernel = Some(num::<usize>(it.next(), "--kernel")?),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -52,6 +54,9 @@ pub fn cmd_soundness(args: &[String]) -> Result<(), String> {
         let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
         t.as_secs() ^ u64::from(t.subsec_nanos())
     });
+    if let Some(n) = kernel {
+        return kernel_sample(opts.seed, n, opts.threads);
+    }
     let mut ok = true;
     if suites {
         let check =
@@ -78,4 +83,40 @@ pub fn cmd_soundness(args: &[String]) -> Result<(), String> {
     } else {
         Err("soundness failures (above)".into())
     }
+}
+
+/// Loads `n` generated programs into the project's `bpf()` and the running
+/// kernel's (through `bpftool batch`'s engine) and prints how the verdicts
+/// agree, with the disagreements.
+fn kernel_sample(seed: u64, n: usize, threads: usize) -> Result<(), String> {
+    use crate::kernel_diff::{disagreements, run_parallel, table, DiffCase};
+    use bpftool::batch::BatchOpts;
+    bpftool::host::HostBpf::open().map_err(|e| format!("the running kernel refuses bpf(): {e:?}"))?;
+    let mut cases = Vec::new();
+    for (i, p) in super::progs::sample(seed, n).iter().enumerate() {
+        let (_, c) = super::progs::render(p, &format!("gen/s{seed}/{i}"))?;
+        let mut json = c.to_json();
+        json["test_run"] = serde_json::json!(false);
+        cases.push(DiffCase { section: format!("{:?}", p.kind), json, insns: c.insns, recorded: None });
+    }
+    let opts = BatchOpts { log_size: bpftool::batch::MAX_LOG_SIZE, test_run: false, ..Default::default() };
+    let ours = run_parallel(
+        || bpftool::project::ProjectBpf::new().expect("always available"),
+        &cases,
+        &opts,
+        threads,
+    );
+    let theirs =
+        run_parallel(|| bpftool::host::HostBpf::open().expect("opened above"), &cases, &opts, threads);
+    let (ours, theirs): (Vec<_>, Vec<_>) =
+        (ours.into_iter().map(Some).collect(), theirs.into_iter().map(Some).collect());
+    let title = format!("generated programs (seed {seed}, {n}): the project against the running kernel");
+    let (t, _) = table(&title, &cases, &theirs, &ours);
+    print!("{t}");
+    print!("{}", disagreements(&cases, &theirs, &ours, 40));
+    let acc = |v: &[Option<crate::outcome::Outcome>]| {
+        v.iter().flatten().filter(|o| o.accepted == Some(true)).count()
+    };
+    println!("  accepted: kernel {}, project {}", acc(&theirs), acc(&ours));
+    Ok(())
 }

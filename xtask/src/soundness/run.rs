@@ -11,6 +11,11 @@
 //! `pt_regs`, tracepoint records) are read-only, as their
 //! `is_valid_access` makes them.
 //!
+//! Map values are reachable only through the pointers the run obtained
+//! (the checked mode's `strict_map_values`): a lookup's value, a direct
+//! value; an access that runs off one array element into the next is a
+//! fault, as the verifier sees it.
+//!
 //! Two limits of the checker, both on the permissive side: a program that
 //! calls a helper which changes packet data (`bpf_helper_changes_pkt_data`)
 //! gets the whole packet buffer as its region, because the helper moves
@@ -447,6 +452,7 @@ fn base_cfg<'a>(env: &RunEnv<'a>) -> RunConfig<'a> {
     RunConfig::for_prog(env.prog)
         .with_helpers(HelperCalls::CallImm(env.helpers))
         .with_insn_limit(env.insn_limit)
+        .with_strict_map_values()
 }
 
 /// One checked run of the program on `inputs`.

@@ -347,6 +347,18 @@ fn fuzz_one(opts: &FuzzOpts, seed: u64, cases: u32, tag: &str) -> FuzzReport {
     rep
 }
 
+/// `n` programs of the generator from `seed`, without checking them
+/// (for comparing verdicts with the running kernel).
+pub fn sample(seed: u64, n: usize) -> Vec<GenProg> {
+    use proptest::strategy::ValueTree;
+    let mut runner = TestRunner::new_with_rng(
+        Config::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(seed)),
+    );
+    let strategy = gen_prog();
+    (0..n).filter_map(|_| strategy.new_tree(&mut runner).ok().map(|t| t.current())).collect()
+}
+
 /// Generates `opts.cases` programs from `opts.seed` on `opts.threads`
 /// threads and checks each.
 pub fn fuzz(opts: &FuzzOpts) -> FuzzReport {
@@ -382,17 +394,14 @@ pub fn fuzz(opts: &FuzzOpts) -> FuzzReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::strategy::ValueTree;
 
     #[test]
     fn generated_programs_assemble() {
-        let mut runner = TestRunner::new_with_rng(
-            Config::default(),
-            TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes(5)),
-        );
-        for i in 0..300 {
-            let p = gen_prog().new_tree(&mut runner).unwrap().current();
-            render(&p, &format!("t{i}")).unwrap_or_else(|e| panic!("{e}"));
+        let progs = sample(5, 300);
+        assert_eq!(progs, sample(5, 300), "the same seed gives the same programs");
+        assert_ne!(progs, sample(6, 300));
+        for (i, p) in progs.iter().enumerate() {
+            render(p, &format!("t{i}")).unwrap_or_else(|e| panic!("{e}"));
         }
     }
 

@@ -31,7 +31,7 @@ pub mod render;
 
 use proptest::prelude::*;
 
-pub use fuzz::{fuzz, FuzzOpts, FuzzReport};
+pub use fuzz::{fuzz, sample, FuzzOpts, FuzzReport};
 pub use render::render;
 
 /// The program types generated, with how they reach the packet.
