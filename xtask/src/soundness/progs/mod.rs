@@ -54,6 +54,8 @@ pub enum ProgKind {
 pub struct MapShape {
     /// A hash map (lookups of missing keys give NULL), else an array.
     pub hash: bool,
+    /// `BPF_F_RDONLY_PROG`: the program may only read the values.
+    pub rdonly: bool,
     /// `value_size`.
     pub value_size: u32,
     /// `max_entries`.
@@ -135,6 +137,8 @@ pub enum VarSrc {
     /// A byte of the map value or packet just checked (the pointer the
     /// block uses).
     Loaded(Size),
+    /// The same, loaded sign-extending (`*(s8 *)`...).
+    LoadedSx(Size),
     /// The counter of the enclosing loop (r9); outside a loop, r9.
     Counter,
 }
@@ -206,6 +210,17 @@ pub enum DerivOp {
     Neg2,
     /// `r = (s8)r` (sign-extending move).
     Movsx8,
+    /// `r4 = field & (2^bits - 1); r %= r4` (a divisor that may be 0:
+    /// then `r` is left as it is).
+    ModReg(u8),
+    /// `r4 = field & (2^bits - 1); r /= r4` (by 0: 0).
+    DivReg(u8),
+    /// `r = be16 r`.
+    Be16,
+    /// `w = w` (zero-extends the low half).
+    Mov32,
+    /// `w *= k`.
+    W32Mul(u8),
 }
 
 impl DerivOp {
@@ -233,6 +248,24 @@ impl DerivOp {
             }
             DerivOp::Neg2 => v,
             DerivOp::Movsx8 => v as i8 as i64 as u64,
+            DerivOp::ModReg(_) | DerivOp::DivReg(_) => self.apply_all(v)[0],
+            DerivOp::Be16 => u64::from((v as u16).swap_bytes()),
+            DerivOp::Mov32 => u64::from(v as u32),
+            DerivOp::W32Mul(k) => u64::from((v as u32).wrapping_mul(u32::from(k))),
+        }
+    }
+
+    /// Every result the instruction can give for `v` (more than one when
+    /// it reads a second, unknown register).
+    pub fn apply_all(self, v: u64) -> Vec<u64> {
+        match self {
+            DerivOp::ModReg(bits) => {
+                (0..1u64 << bits.min(3)).map(|d| if d == 0 { v } else { v % d }).collect()
+            }
+            DerivOp::DivReg(bits) => {
+                (0..1u64 << bits.min(3)).map(|d| v.checked_div(d).unwrap_or(0)).collect()
+            }
+            op => vec![op.apply(v)],
         }
     }
 }
@@ -624,6 +657,10 @@ pub enum Block {
         arms: [JoinVal; 2],
         /// The use after the join.
         access: Access,
+        /// Each arm spills the register to the stack and the use fills it
+        /// back (the stack slots, not the registers, must tell the paths
+        /// apart).
+        spill: bool,
     },
     /// `r9 = 0; top: body; r9 += step; if r9 < n goto top`.
     Loop {
@@ -700,6 +737,7 @@ fn var_src() -> impl Strategy<Value = VarSrc> {
         3 => any::<u8>().prop_map(VarSrc::Ctx),
         1 => Just(VarSrc::Prandom),
         3 => size().prop_map(VarSrc::Loaded),
+        1 => size().prop_map(VarSrc::LoadedSx),
         2 => Just(VarSrc::Counter),
     ]
 }
@@ -721,6 +759,11 @@ fn deriv_op() -> impl Strategy<Value = DerivOp> {
         1 => (0u8..=9).prop_map(DerivOp::Mod),
         1 => Just(DerivOp::Neg2),
         1 => Just(DerivOp::Movsx8),
+        2 => (0u8..=3).prop_map(DerivOp::ModReg),
+        1 => (0u8..=3).prop_map(DerivOp::DivReg),
+        1 => Just(DerivOp::Be16),
+        1 => Just(DerivOp::Mov32),
+        1 => (0u8..=9).prop_map(DerivOp::W32Mul),
     ]
 }
 
@@ -871,8 +914,8 @@ fn join_arms() -> impl Strategy<Value = [JoinVal; 2]> {
 
 fn block() -> impl Strategy<Value = Block> {
     prop_oneof![
-        2 => (any::<u8>(), any::<bool>(), pool(), join_arms(), access())
-            .prop_map(|(cond, jset, dst, arms, access)| Block::Join { cond, jset, dst, arms, access }),
+        2 => (any::<u8>(), any::<bool>(), pool(), join_arms(), access(), prop::bool::weighted(0.3))
+            .prop_map(|(cond, jset, dst, arms, access, spill)| Block::Join { cond, jset, dst, arms, access, spill }),
         8 => leaf().prop_map(Block::Leaf),
         2 => (pool(), 0u8..11, -20i32..=80, prop::collection::vec(leaf(), 1..=3), prop::collection::vec(leaf(), 0..=2))
             .prop_map(|(reg, op, imm, then, other)| Block::Branch { reg, op, imm, then, other }),
@@ -897,7 +940,14 @@ fn map_shape() -> impl Strategy<Value = MapShape> {
         ],
         prop_oneof![Just(1u32), 1u32..=8],
     )
-        .prop_map(|(hash, value_size, max_entries)| MapShape { hash, value_size, max_entries })
+        .prop_flat_map(|(hash, value_size, max_entries)| {
+            prop::bool::weighted(0.08).prop_map(move |rdonly| MapShape {
+                hash,
+                rdonly,
+                value_size,
+                max_entries,
+            })
+        })
 }
 
 /// The strategy of generated programs.

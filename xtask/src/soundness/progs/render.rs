@@ -259,8 +259,15 @@ impl<'a> R<'a> {
                 self.emit(format!("r{dst} = *({} *)(r6 +{off})", size.name()));
             }
             VarSrc::Prandom => self.emit(format!("r{dst} = *(u64 *)(r10 {PRANDOM_SLOT})")),
-            VarSrc::Loaded(size) => match base {
-                Some(b) => self.emit(format!("r{dst} = *({} *)(r{b} +0)", size.name())),
+            VarSrc::Loaded(size) | VarSrc::LoadedSx(size) => match base {
+                Some(b) => {
+                    let t = if matches!(src, VarSrc::LoadedSx(_)) && size != Size::DW {
+                        format!("s{}", size.bytes() * 8)
+                    } else {
+                        size.name().to_string()
+                    };
+                    self.emit(format!("r{dst} = *({t} *)(r{b} +0)"));
+                }
                 None => {
                     let (off, size) = self.scalar_field(0);
                     self.emit(format!("r{dst} = *({} *)(r6 +{off})", size.name()));
@@ -357,6 +364,16 @@ impl<'a> R<'a> {
                 self.emit(format!("r{r} = -r{r}"));
             }
             DerivOp::Movsx8 => self.emit(format!("r{r} = (s8)r{r}")),
+            DerivOp::ModReg(bits) | DerivOp::DivReg(bits) => {
+                let (f, sz) = self.scalar_field(bits);
+                self.emit(format!("r4 = *({} *)(r6 +{f})", sz.name()));
+                self.emit(format!("r4 &= {}", (1 << bits.min(3)) - 1));
+                let op = if matches!(op, DerivOp::ModReg(_)) { "%=" } else { "/=" };
+                self.emit(format!("r{r} {op} r4"));
+            }
+            DerivOp::Be16 => self.emit(format!("r{r} = be16 r{r}")),
+            DerivOp::Mov32 => self.emit(format!("w{r} = w{r}")),
+            DerivOp::W32Mul(k) => self.emit(format!("w{r} *= {k}")),
         }
     }
 
@@ -414,8 +431,13 @@ impl<'a> R<'a> {
         }
         let mut range = (i64::MAX, i64::MIN);
         for x in lo..=hi {
-            let y = ops.iter().fold(x as u64, |acc, op| op.apply(acc)) as i64;
-            range = (range.0.min(y), range.1.max(y));
+            let mut vals = vec![x as u64];
+            for op in ops {
+                vals = vals.iter().flat_map(|v| op.apply_all(*v)).collect();
+            }
+            for y in vals {
+                range = (range.0.min(y as i64), range.1.max(y as i64));
+            }
         }
         Some(range)
     }
@@ -1197,7 +1219,7 @@ impl<'a> R<'a> {
                 self.pool = after_then;
                 self.place(&end);
             }
-            Block::Join { cond, jset, dst, arms, access } => {
+            Block::Join { cond, jset, dst, arms, access, spill } => {
                 let r = self.reg(*dst);
                 let (other, join) = (self.label(), self.label());
                 let (f, sz) = self.scalar_field(*cond);
@@ -1208,10 +1230,20 @@ impl<'a> R<'a> {
                     self.emit(format!("if r1 > 7 goto {other}"));
                 }
                 let first = self.join_arm(r, arms[0]);
+                if *spill {
+                    self.emit(format!("*(u64 *)(r10 -136) = r{r}"));
+                }
                 self.emit(format!("goto {join}"));
                 self.place(&other);
                 self.join_arm(r, arms[1]);
+                if *spill {
+                    self.emit(format!("*(u64 *)(r10 -136) = r{r}"));
+                    self.emit(format!("r{r} = 0"));
+                }
                 self.place(&join);
+                if *spill {
+                    self.emit(format!("r{r} = *(u64 *)(r10 -136)"));
+                }
                 self.set_kind(*dst, first.0);
                 self.join_use(r, first, *access);
             }
@@ -1302,7 +1334,7 @@ pub fn render(p: &GenProg, name: &str) -> Result<(String, SoundCase), String> {
             key_size: 4,
             value_size: m.value_size,
             max_entries: m.max_entries,
-            flags: 0,
+            flags: if m.rdonly { BpfMapFlags::BPF_F_RDONLY_PROG.bits() } else { 0 },
             inner_map: None,
             init: if m.hash {
                 (0..m.max_entries.min(2))
