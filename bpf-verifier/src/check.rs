@@ -1542,12 +1542,10 @@ fn mark_ptr_or_null_reg(reg: &mut BpfRegState, id: u32, is_null: bool, bpf_capab
             let _ = bpf_capable;
         } else {
             mark_ptr_not_null_reg(reg);
-            // keep the id only for refcounted objects
-            if reg.ref_obj_id == 0
-                && !matches!(base_type(reg.type_), PTR_TO_SOCKET | PTR_TO_TCP_SOCK | PTR_TO_MEM)
-            {
-                reg.id = 0;
-            }
+            // only a pointer to a map value with a spin lock keeps its id
+            // (reg_may_point_to_spin_lock: needs BTF, never here); the
+            // ref_obj_id stays for release_reference()
+            reg.id = 0;
         }
     }
 }

@@ -3,7 +3,7 @@
 //! The packet is linear: `skb->data_len` is always 0.
 
 use super::misc::proto;
-use super::proto::{arg::*, ret::*, BpfFuncProto, MEM_RDONLY, PTR_MAYBE_NULL};
+use super::proto::{arg::*, ret::*, BpfFuncProto, MEM_RDONLY, OBJ_RELEASE, PTR_MAYBE_NULL};
 use crate::ctx::{SkBuff, XdpBuff};
 use crate::errno::{EACCES, EFAULT, EINVAL, ENOMEM};
 
@@ -290,6 +290,36 @@ proto!(
     RET_INTEGER,
     [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE, ARG_ANYTHING]
 );
+proto!(
+    BPF_SK_LOOKUP_TCP_PROTO,
+    bpf_sk_lookup_tcp,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(
+    BPF_SK_LOOKUP_UDP_PROTO,
+    bpf_sk_lookup_udp,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(
+    BPF_SKC_LOOKUP_TCP_PROTO,
+    bpf_skc_lookup_tcp,
+    RET_PTR_TO_SOCK_COMMON_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(BPF_SK_RELEASE_PROTO, bpf_sk_release, RET_INTEGER, [ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE]);
+proto!(BPF_SK_FULLSOCK_PROTO, bpf_sk_fullsock, RET_PTR_TO_SOCKET_OR_NULL, [ARG_PTR_TO_SOCK_COMMON]);
+proto!(BPF_TCP_SOCK_PROTO, bpf_tcp_sock, RET_PTR_TO_TCP_SOCK_OR_NULL, [ARG_PTR_TO_SOCK_COMMON]);
+proto!(
+    BPF_GET_LISTENER_SOCK_PROTO,
+    bpf_get_listener_sock,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_SOCK_COMMON]
+);
 proto!(BPF_SKB_PULL_DATA_PROTO, bpf_skb_pull_data, RET_INTEGER, [ARG_PTR_TO_CTX, ARG_ANYTHING]);
 proto!(BPF_GET_HASH_RECALC_PROTO, bpf_get_hash_recalc, RET_INTEGER, [ARG_PTR_TO_CTX]);
 proto!(BPF_GET_SOCKET_COOKIE_PROTO, bpf_get_socket_cookie, RET_INTEGER, [ARG_PTR_TO_CTX]);
@@ -501,6 +531,55 @@ pub extern "C" fn bpf_skb_load_bytes_relative(
     let src =
         unsafe { std::slice::from_raw_parts((start + u64::from(off)) as usize as *const u8, len as usize) };
     dst.copy_from_slice(src);
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_lookup_tcp()` (and its tc, xdp and
+/// cgroup variants): the socket of a 4-tuple in the packet's network
+/// namespace, with a reference the program must drop. This model has no
+/// sockets to find: NULL, as the kernel answers when nothing listens.
+pub extern "C" fn bpf_sk_lookup_tcp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_lookup_udp()`: NULL (no sockets).
+pub extern "C" fn bpf_sk_lookup_udp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_skc_lookup_tcp()`: NULL (no sockets).
+pub extern "C" fn bpf_skc_lookup_tcp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_release()`: drop the reference a
+/// lookup took (none is ever taken here).
+pub extern "C" fn bpf_sk_release(_sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_fullsock()`: the socket itself when
+/// it is a full socket, which every [`crate::ctx::Sock`] is.
+pub extern "C" fn bpf_sk_fullsock(sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    sk
+}
+
+/// Mirrors `net/core/filter.c:bpf_tcp_sock()`: the socket when it is a
+/// TCP socket, else NULL. This model has no TCP sockets (the test-run
+/// socket, [`crate::ctx::Sock::test_run_dummy`], has protocol 0), so NULL.
+pub extern "C" fn bpf_tcp_sock(_sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_get_listener_sock()`: the socket when
+/// it listens (`TCP_LISTEN`), else NULL. This model's sockets never do.
+pub extern "C" fn bpf_get_listener_sock(sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as in bpf_tcp_sock.
+    let s = unsafe { &*(sk as usize as *const crate::ctx::Sock) };
+    // TCP_LISTEN
+    if s.state == 10 {
+        return sk;
+    }
     0
 }
 
