@@ -36,6 +36,7 @@ pub fn bpf_base_func_proto(func_id: i32, _prog: &BpfProg, caps: BpfCaps) -> Opti
         5 => &hmisc::BPF_KTIME_GET_NS_PROTO,
         125 => &hmisc::BPF_KTIME_GET_BOOT_NS_PROTO,
         208 => &hmisc::BPF_KTIME_GET_TAI_NS_PROTO,
+        17 => &hnet::BPF_GET_CGROUP_CLASSID_CURR_PROTO,
         14 => &hmisc::BPF_GET_CURRENT_PID_TGID_PROTO,
         15 => &hmisc::BPF_GET_CURRENT_UID_GID_PROTO,
         _ => {
@@ -132,6 +133,9 @@ pub fn xdp_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'s
         85 => Some(&hnet::BPF_SK_LOOKUP_UDP_PROTO),
         99 => Some(&hnet::BPF_SKC_LOOKUP_TCP_PROTO),
         86 => Some(&hnet::BPF_SK_RELEASE_PROTO),
+        188 => Some(&hnet::BPF_XDP_GET_BUFF_LEN_PROTO),
+        189 => Some(&hnet::BPF_XDP_LOAD_BYTES_PROTO),
+        190 => Some(&hnet::BPF_XDP_STORE_BYTES_PROTO),
         _ => bpf_sk_base_func_proto(func_id, prog, caps),
     }
 }

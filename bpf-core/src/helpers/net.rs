@@ -320,6 +320,20 @@ proto!(
     RET_PTR_TO_SOCKET_OR_NULL,
     [ARG_PTR_TO_SOCK_COMMON]
 );
+proto!(BPF_XDP_GET_BUFF_LEN_PROTO, bpf_xdp_get_buff_len, RET_INTEGER, [ARG_PTR_TO_CTX]);
+proto!(
+    BPF_XDP_LOAD_BYTES_PROTO,
+    bpf_xdp_load_bytes,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE]
+);
+proto!(
+    BPF_XDP_STORE_BYTES_PROTO,
+    bpf_xdp_store_bytes,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE]
+);
+proto!(BPF_GET_CGROUP_CLASSID_CURR_PROTO, bpf_get_cgroup_classid_curr, RET_INTEGER, []);
 proto!(BPF_SKB_PULL_DATA_PROTO, bpf_skb_pull_data, RET_INTEGER, [ARG_PTR_TO_CTX, ARG_ANYTHING]);
 proto!(BPF_GET_HASH_RECALC_PROTO, bpf_get_hash_recalc, RET_INTEGER, [ARG_PTR_TO_CTX]);
 proto!(BPF_GET_SOCKET_COOKIE_PROTO, bpf_get_socket_cookie, RET_INTEGER, [ARG_PTR_TO_CTX]);
@@ -580,6 +594,63 @@ pub extern "C" fn bpf_get_listener_sock(sk: u64, _: u64, _: u64, _: u64, _: u64)
     if s.state == 10 {
         return sk;
     }
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_get_buff_len()`: the frame's
+/// length (this model's frames have no fragments).
+pub extern "C" fn bpf_xdp_get_buff_len(ctx: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: r1 is the xdp_buff.
+    let x = unsafe { xdp(ctx) };
+    x.data_end - x.data
+}
+
+/// `bpf_xdp_pointer()` for a linear frame: the address of `[offset, +
+/// len)`, or the errno.
+fn xdp_pointer(x: &XdpBuff, offset: u64, len: u64) -> Result<u64, crate::Errno> {
+    let (offset, len) = (offset as u32, len as u32);
+    if offset > 0xffff || len > 0xffff {
+        return Err(EFAULT);
+    }
+    if u64::from(offset) + u64::from(len) > x.data_end - x.data {
+        return Err(EINVAL);
+    }
+    Ok(x.data + u64::from(offset))
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_load_bytes()`.
+pub extern "C" fn bpf_xdp_load_bytes(ctx: u64, offset: u64, buf: u64, len: u64, _: u64) -> u64 {
+    // SAFETY: r1 is the xdp_buff; r3 points at r4 writable bytes
+    // (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE).
+    let x = unsafe { xdp(ctx) };
+    match xdp_pointer(x, offset, len) {
+        Ok(p) => {
+            // SAFETY: [p, p + len) is inside the frame (xdp_pointer); the
+            // buffer is the program's (verifier-checked).
+            unsafe { std::ptr::copy(p as usize as *const u8, buf as usize as *mut u8, len as usize) };
+            0
+        }
+        Err(e) => neg(e),
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_store_bytes()`.
+pub extern "C" fn bpf_xdp_store_bytes(ctx: u64, offset: u64, buf: u64, len: u64, _: u64) -> u64 {
+    // SAFETY: as in bpf_xdp_load_bytes.
+    let x = unsafe { xdp(ctx) };
+    match xdp_pointer(x, offset, len) {
+        Ok(p) => {
+            // SAFETY: as in bpf_xdp_load_bytes, the other way.
+            unsafe { std::ptr::copy(buf as usize as *const u8, p as usize as *mut u8, len as usize) };
+            0
+        }
+        Err(e) => neg(e),
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_get_cgroup_classid_curr()`: the
+/// current task's net_cls class (0: no net_cls cgroups here).
+pub extern "C" fn bpf_get_cgroup_classid_curr(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
     0
 }
 
