@@ -531,10 +531,28 @@ impl<'a> BpfVerifierEnv<'a> {
         &mut self,
         ret_type: u32,
         func_id: i32,
-        _meta: &CallArgMeta,
+        meta: &CallArgMeta,
     ) -> Result<(), Errno> {
         if ret_type != RET_INTEGER {
             return Ok(());
+        }
+        const MAX_ERRNO: i64 = 4095;
+        if [
+            BPF_FUNC_get_stack,
+            BPF_FUNC_get_task_stack,
+            BPF_FUNC_probe_read_str,
+            BPF_FUNC_probe_read_kernel_str,
+            BPF_FUNC_probe_read_user_str,
+        ]
+        .iter()
+        .any(|f| f.0 as i32 == func_id)
+        {
+            let r = &mut self.regs()[0];
+            r.smax_value = meta.msize_max_value as i64;
+            r.s32_max_value = meta.msize_max_value as i32;
+            r.smin_value = -MAX_ERRNO;
+            r.s32_min_value = -MAX_ERRNO as i32;
+            reg_bounds_sync(r);
         }
         if func_id == BPF_FUNC_get_smp_processor_id.0 as i32 {
             let n = self.io.nr_cpu_ids().max(1) - 1;

@@ -331,7 +331,7 @@ proto!(
     BPF_XDP_STORE_BYTES_PROTO,
     bpf_xdp_store_bytes,
     RET_INTEGER,
-    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE]
+    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE]
 );
 proto!(BPF_GET_CGROUP_CLASSID_CURR_PROTO, bpf_get_cgroup_classid_curr, RET_INTEGER, []);
 proto!(BPF_SKB_PULL_DATA_PROTO, bpf_skb_pull_data, RET_INTEGER, [ARG_PTR_TO_CTX, ARG_ANYTHING]);
@@ -636,7 +636,8 @@ pub extern "C" fn bpf_xdp_load_bytes(ctx: u64, offset: u64, buf: u64, len: u64, 
 
 /// Mirrors `net/core/filter.c:bpf_xdp_store_bytes()`.
 pub extern "C" fn bpf_xdp_store_bytes(ctx: u64, offset: u64, buf: u64, len: u64, _: u64) -> u64 {
-    // SAFETY: as in bpf_xdp_load_bytes.
+    // SAFETY: r1 is the xdp_buff; r3 points at r4 readable bytes
+    // (ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE).
     let x = unsafe { xdp(ctx) };
     match xdp_pointer(x, offset, len) {
         Ok(p) => {
