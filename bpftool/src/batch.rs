@@ -1256,6 +1256,36 @@ pub fn run_case(b: &mut dyn BpfBackend, raw: &Value, index: usize, opts: &BatchO
     rec
 }
 
+/// [`run_case`], but a panic inside the backend (a bug of the `bpf()`
+/// under test) becomes a result line with `accepted: null` and `panic`
+/// holding the message, instead of ending the batch.
+pub fn run_case_guarded(
+    b: &mut dyn BpfBackend,
+    raw: &Value,
+    index: usize,
+    opts: &BatchOpts,
+) -> Map<String, Value> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_case(b, raw, index, opts))) {
+        Ok(r) => r,
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "(no message)".into());
+            let mut r = Map::new();
+            r.insert("name".into(), raw.get("name").cloned().unwrap_or(json!(format!("case{index}"))));
+            if let Some(m) = raw.get("meta") {
+                r.insert("meta".into(), m.clone());
+            }
+            r.insert("accepted".into(), Value::Null);
+            r.insert("stage".into(), json!("panic"));
+            r.insert("panic".into(), json!(msg));
+            r
+        }
+    }
+}
+
 /// Reads cases from `input` as the oracle does (`_iter_input`): one JSON
 /// object per line, blank lines and lines starting with `#` or `//`
 /// skipped; a file whose first such line starts with `[` is one JSON array.
@@ -1300,8 +1330,8 @@ pub fn read_cases(input: &mut dyn BufRead, what: &str) -> Vec<Result<Value, Stri
 }
 
 /// Runs every case of `cases` and writes one JSON line per case to `out`.
-/// Returns how many had a tool error (a malformed line or case); the
-/// batch always goes on.
+/// Returns how many had a tool error (a malformed line or case) or made
+/// the backend panic; the batch always goes on.
 pub fn run_batch(
     b: &mut dyn BpfBackend,
     cases: &[Result<Value, String>],
@@ -1311,7 +1341,7 @@ pub fn run_batch(
     let mut errors = 0;
     for (i, c) in cases.iter().enumerate() {
         let rec = match c {
-            Ok(v) => run_case(b, v, i, opts),
+            Ok(v) => run_case_guarded(b, v, i, opts),
             Err(e) => {
                 let mut m = Map::new();
                 m.insert("name".into(), Value::Null);
@@ -1320,7 +1350,7 @@ pub fn run_batch(
                 m
             }
         };
-        if rec.contains_key("tool_error") {
+        if rec.contains_key("tool_error") || rec.contains_key("panic") {
             errors += 1;
         }
         writeln!(out, "{}", Value::Object(rec))?;
@@ -1506,6 +1536,51 @@ mod tests {
         assert!(lines[0]["tool_error"].as_str().unwrap().contains("invalid hex"));
         assert!(lines[1]["tool_error"].as_str().unwrap().contains("invalid JSON"));
         assert_eq!(lines[2]["accepted"], true);
+    }
+
+    /// A backend whose loads panic.
+    struct Panicky;
+
+    impl BpfBackend for Panicky {
+        fn map_create(&mut self, _a: &MapCreate) -> Result<i32, Errno> {
+            Ok(3)
+        }
+        fn map_update_elem(&mut self, _fd: i32, _k: &[u8], _v: &[u8], _f: u64) -> Result<(), Errno> {
+            Ok(())
+        }
+        fn prog_load(&mut self, _a: &ProgLoad, _log: &mut Vec<u8>) -> LoadReply {
+            panic!("attempt to subtract with overflow")
+        }
+        fn prog_info(&mut self, _fd: i32) -> Result<ProgInfo, Errno> {
+            Err(22)
+        }
+        fn test_run(&mut self, _t: &TestRun) -> Result<TestRunReply, Errno> {
+            Err(22)
+        }
+        fn close(&mut self, _fd: i32) {}
+        fn possible_cpus(&self) -> usize {
+            1
+        }
+        fn kern_version(&self) -> u32 {
+            0
+        }
+    }
+
+    #[test]
+    fn a_panicking_bpf_gives_a_line_and_the_batch_goes_on() {
+        let cases = read_cases(
+            &mut "{\"name\": \"p\", \"insns\": \"9500000000000000\"}\n{\"insns\": \"9\"}\n".as_bytes(),
+            "t",
+        );
+        let mut out = Vec::new();
+        let errors = run_batch(&mut Panicky, &cases, &BatchOpts::default(), &mut out).unwrap();
+        assert_eq!(errors, 2);
+        let lines: Vec<Value> =
+            String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines[0]["name"], "p");
+        assert_eq!(lines[0]["accepted"], Value::Null);
+        assert_eq!(lines[0]["panic"], "attempt to subtract with overflow");
+        assert!(lines[1]["tool_error"].is_string());
     }
 
     #[test]

@@ -1,52 +1,137 @@
-//! The project's own `bpf()` (`bpf-syscall`'s `Kernel` and a root `Task`)
-//! as a [`BpfBackend`]: what `bpftool batch` runs cases through by
-//! default.
+//! The project's own `bpf()` — `bpf-syscall`'s [`Kernel`] and a root
+//! [`Task`], called through its typed API ([`Bpf`]) — as a
+//! [`BpfBackend`]: what `bpftool batch` runs cases through by default.
 //!
-//! Not wired yet: `bpf-syscall`'s `Kernel`, `Task` and typed API are being
-//! built on their own branch. Until they are on `main`, [`ProjectBpf::new`]
-//! says so and `bpftool batch` runs only with `--host`.
+//! Each [`ProjectBpf`] is a fresh kernel: nothing is shared with another
+//! batch, and fds, ids and maps live as long as it does.
 
 use crate::batch::{BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply};
+use bpf_core::uapi::{insns_from_bytes, BpfAttrMapCreate, BpfInsn, BpfProgType};
+use bpf_syscall::{Bpf, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
 
-/// The project's `bpf()`.
-#[derive(Debug)]
+/// The project's `bpf()`: one kernel, one root task.
 pub struct ProjectBpf {
-    _private: (),
+    kernel: Kernel,
+    task: Task,
 }
 
-/// Why the project's `bpf()` is not available.
-pub const NOT_BUILT: &str =
-    "the project's bpf() (bpf-syscall: Kernel, Task, typed API) is not on this branch yet; \
-                             use --host to run the cases through the running kernel";
+impl std::fmt::Debug for ProjectBpf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectBpf").field("nr_cpus", &self.kernel.nr_cpus()).finish()
+    }
+}
 
 impl ProjectBpf {
-    /// A fresh kernel and a root task, or why there is none.
+    /// A fresh kernel and a root task. (`Result` for backends that can be
+    /// unavailable; this one always is available.)
     pub fn new() -> Result<ProjectBpf, String> {
-        Err(NOT_BUILT.into())
+        Ok(ProjectBpf { kernel: Kernel::new(), task: Task::root() })
     }
+
+    fn bpf(&self) -> Bpf<'_> {
+        Bpf::new(&self.kernel, &self.task)
+    }
+}
+
+fn name16(n: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let len = n.len().min(15);
+    out[..len].copy_from_slice(&n[..len]);
+    out
 }
 
 impl BpfBackend for ProjectBpf {
-    fn map_create(&mut self, _attr: &MapCreate) -> Result<i32, Errno> {
-        Err(38)
+    fn map_create(&mut self, m: &MapCreate) -> Result<i32, Errno> {
+        let opts = MapCreateOpts {
+            attr: BpfAttrMapCreate {
+                map_type: m.map_type,
+                key_size: m.key_size,
+                value_size: m.value_size,
+                max_entries: m.max_entries,
+                map_flags: m.map_flags,
+                inner_map_fd: m.inner_map_fd,
+                map_name: name16(&m.name),
+                map_extra: m.map_extra,
+                ..Default::default()
+            },
+            excl_prog_hash: None,
+        };
+        self.bpf().map_create(&opts).map_err(|e| e.0)
     }
-    fn map_update_elem(&mut self, _fd: i32, _key: &[u8], _value: &[u8], _flags: u64) -> Result<(), Errno> {
-        Err(38)
+
+    fn map_update_elem(&mut self, fd: i32, key: &[u8], value: &[u8], flags: u64) -> Result<(), Errno> {
+        self.bpf().map_update_elem(fd, key, value, flags).map_err(|e| e.0)
     }
-    fn prog_load(&mut self, _attr: &ProgLoad, _log: &mut Vec<u8>) -> LoadReply {
-        LoadReply { fd: Err(38), log_true_size: 0 }
+
+    fn prog_load(&mut self, p: &ProgLoad, log: &mut Vec<u8>) -> LoadReply {
+        let insns: Vec<BpfInsn> = insns_from_bytes(&p.insns).unwrap_or_default();
+        let opts = ProgLoadOpts {
+            prog_type: BpfProgType(p.prog_type),
+            insns,
+            license: String::from_utf8_lossy(&p.license).into_owned(),
+            name: String::from_utf8_lossy(&p.name).into_owned(),
+            expected_attach_type: p.expected_attach_type,
+            prog_flags: p.prog_flags,
+            log_level: p.log_level,
+            log_size: log.len() as u32,
+            kern_version: p.kern_version,
+            attach_btf_id: p.attach_btf_id,
+            fd_array: p.fd_array.clone(),
+            ..Default::default()
+        };
+        let out = self.bpf().prog_load(&opts);
+        let n = out.log.len().min(log.len().saturating_sub(1));
+        log[..n].copy_from_slice(&out.log.as_bytes()[..n]);
+        if n < log.len() {
+            log[n] = 0;
+        }
+        LoadReply { fd: out.result.map_err(|e| e.0), log_true_size: out.log_true_size }
     }
-    fn prog_info(&mut self, _fd: i32) -> Result<ProgInfo, Errno> {
-        Err(38)
+
+    fn prog_info(&mut self, fd: i32) -> Result<ProgInfo, Errno> {
+        let i = self.bpf().prog_get_info(fd).map_err(|e| e.0)?;
+        Ok(ProgInfo {
+            id: i.info.id,
+            tag: i.info.tag,
+            xlated_prog_len: i.info.xlated_prog_len,
+            jited_prog_len: i.info.jited_prog_len,
+            verified_insns: i.info.verified_insns,
+            nr_map_ids: i.info.nr_map_ids,
+            nr_jited_ksyms: i.info.nr_jited_ksyms,
+            gpl_compatible: i.info.gpl_compatible & 1 != 0,
+            jited_func_lens: i.jited_func_lens,
+        })
     }
-    fn test_run(&mut self, _attr: &TestRun) -> Result<TestRunReply, Errno> {
-        Err(38)
+
+    fn test_run(&mut self, t: &TestRun) -> Result<TestRunReply, Errno> {
+        let opts = TestRunOpts {
+            data_in: t.data_in.clone(),
+            data_size_out: t.data_out_size as u32,
+            ctx_in: t.ctx_in.clone(),
+            ctx_size_out: t.ctx_out_size as u32,
+            repeat: t.repeat,
+            flags: t.flags,
+            cpu: t.cpu,
+            batch_size: 0,
+        };
+        let r = self.bpf().prog_test_run(t.prog_fd, &opts).map_err(|e| e.0)?;
+        Ok(TestRunReply {
+            retval: r.retval,
+            duration: r.duration,
+            data_size_out: r.data_size_out,
+            ctx_size_out: r.ctx_size_out,
+        })
     }
-    fn close(&mut self, _fd: i32) {}
+
+    fn close(&mut self, fd: i32) {
+        let _ = self.bpf().close(fd);
+    }
+
     fn possible_cpus(&self) -> usize {
-        1
+        self.kernel.nr_cpus() as usize
     }
+
     fn kern_version(&self) -> u32 {
-        0
+        crate::host::kern_version()
     }
 }

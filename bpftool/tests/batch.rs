@@ -97,6 +97,29 @@ fn builtins_through_the_host_kernel() {
 }
 
 #[test]
+fn builtins_through_the_project() {
+    let Some(oracle) = oracle() else {
+        println!("batch: kernel_oracle.py not found (../shared absent); builtins not run");
+        return;
+    };
+    let emitted = Command::new("python3").arg(&oracle).arg("--emit-builtins").output().expect("python3");
+    let input = String::from_utf8_lossy(&emitted.stdout).into_owned();
+    let cases: Vec<Value> = input.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = batch(&[], &input);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let results = lines(&out);
+    assert_eq!(results.len(), cases.len(), "one line per case");
+    for (c, r) in cases.iter().zip(&results) {
+        assert_eq!(c["name"], r["name"]);
+        assert!(r.get("tool_error").is_none(), "{r}");
+        assert!(r["accepted"].is_boolean(), "every builtin reaches the verifier: {r}");
+    }
+    let accepted = results.iter().filter(|r| r["accepted"] == true).count();
+    println!("batch (project): {} builtins, one line each, {accepted} accepted", results.len());
+}
+
+#[test]
 fn usage_errors() {
     let out = batch(&["--frob"], "");
     assert_eq!(out.status.code(), Some(2));

@@ -15,7 +15,7 @@
 use crate::corpus;
 use crate::outcome::{hex, Agreement, LogRecord, Outcome};
 use bpf_core::uapi::BpfInsn;
-use bpftool::batch::{run_case, BatchOpts, BpfBackend};
+use bpftool::batch::{run_case_guarded, BatchOpts, BpfBackend};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -225,8 +225,52 @@ pub fn run_side(b: &mut dyn BpfBackend, c: &DiffCorpus, opts: &BatchOpts) -> Vec
     c.cases
         .iter()
         .enumerate()
-        .map(|(i, k)| Outcome::from_result(&Value::Object(run_case(b, &k.json, i, opts)), &k.insns))
+        .map(|(i, k)| Outcome::from_result(&Value::Object(run_case_guarded(b, &k.json, i, opts)), &k.insns))
         .collect()
+}
+
+/// Runs every case of `cases` through backends made by `make`, on
+/// `threads` threads (each with its own backend), results in order.
+pub fn run_parallel<B: BpfBackend>(
+    make: impl Fn() -> B + Sync,
+    cases: &[DiffCase],
+    opts: &BatchOpts,
+    threads: usize,
+) -> Vec<Outcome> {
+    let threads = threads.clamp(1, cases.len().max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut out: Vec<Option<Outcome>> = vec![None; cases.len()];
+    let results = std::sync::Mutex::new(&mut out);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut b = make();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(k) = cases.get(i) else { break };
+                    let r = run_case_guarded(&mut b, &k.json, i, opts);
+                    if r.contains_key("panic") {
+                        // The backend may be left inconsistent: start afresh.
+                        b = make();
+                    }
+                    let o = Outcome::from_result(&Value::Object(r), &k.insns);
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(o);
+                }
+            });
+        }
+    });
+    out.into_iter().map(|o| o.expect("every case ran")).collect()
+}
+
+/// Cases the kernel needed more than this many processed instructions for
+/// are "heavy": the corpus test leaves them to `CORPUS_FULL=1` and
+/// `kernel-diff` (a debug build verifies about a million instructions a
+/// second, and the log doubles that).
+pub const HEAVY_PROCESSED: u64 = 200_000;
+
+/// Whether the recorded kernel answer of `k` makes it heavy.
+pub fn is_heavy(k: &DiffCase) -> bool {
+    k.recorded.as_ref().and_then(|o| o.stat("processed_insns")).is_some_and(|n| n > HEAVY_PROCESSED)
 }
 
 /// Agreement counts for a set of cases.
@@ -363,6 +407,24 @@ pub fn table(
     (s, total)
 }
 
+/// A line naming the cases whose load panicked (a bug of the `bpf()`
+/// under test), empty when none did.
+pub fn panics(cases: &[DiffCase], got: &[Option<Outcome>]) -> String {
+    let names: Vec<String> = cases
+        .iter()
+        .zip(got)
+        .filter(|(_, g)| {
+            g.as_ref().and_then(|g| g.not_loaded.as_deref()).is_some_and(|w| w.starts_with("panic"))
+        })
+        .map(|(c, _)| c.name())
+        .collect();
+    if names.is_empty() {
+        String::new()
+    } else {
+        format!("  PANICKED ({}): {}\n", names.len(), names.join(", "))
+    }
+}
+
 /// Up to `n` cases where `got` disagrees with `reference` on verdict or
 /// error line, one line each.
 pub fn disagreements(
@@ -487,7 +549,7 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
             }
         }
     };
-    let mut project = match bpftool::project::ProjectBpf::new() {
+    let project = match bpftool::project::ProjectBpf::new() {
         Ok(p) => Some(p),
         Err(e) => {
             let _ = writeln!(out, "project side: unavailable: {e}\n");
@@ -531,12 +593,24 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
             }
             None => recorded.clone(),
         };
-        match project.as_mut() {
-            Some(p) => {
-                let got: Vec<Option<Outcome>> = run_side(p, c, &batch).into_iter().map(Some).collect();
+        match project.as_ref() {
+            Some(_) => {
+                // Two threads, each its own project kernel; a 16 MiB log
+                // from the start gives the same outcome as growing it.
+                let popts = BatchOpts { log_size: bpftool::batch::MAX_LOG_SIZE, ..BatchOpts::default() };
+                let got: Vec<Option<Outcome>> = run_parallel(
+                    || bpftool::project::ProjectBpf::new().expect("available above"),
+                    &c.cases,
+                    &popts,
+                    2,
+                )
+                .into_iter()
+                .map(Some)
+                .collect();
                 let src = if host.is_some() { "live kernel" } else { "recorded kernel results" };
                 let (t, _) = table(&format!("project vs {src}"), &c.cases, &kernel, &got);
                 out.push_str(&t);
+                out.push_str(&panics(&c.cases, &got));
                 out.push_str(&disagreements(&c.cases, &kernel, &got, opts.show));
             }
             None => {

@@ -10,9 +10,12 @@
 //! - [`oracle`]: finding and running `kernel_oracle.py`.
 //! - [`kernel_diff`] and [`gen`]: `cargo xtask kernel-diff` and its random
 //!   program generator.
+//! - [`bench`]: `cargo xtask bench`, the benchmark report (the project
+//!   beside the running kernel and rbpf).
 
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod conformance;
 pub mod corpus;
 pub mod gen;

@@ -7,7 +7,10 @@
 //! - `cargo xtask conformance [--engine interp|jit] [--mode checked|fast]
 //!   [DIR]`: the public conformance suite; one line per failing file, then
 //!   `N passed, M failed`.
-//! - `cargo xtask bench`: the benchmark set, in release mode, beside rbpf.
+//! - `cargo xtask bench`: the benchmark report (release build): the
+//!   project's interpreter, JIT, verifier and load beside the running
+//!   kernel's and rbpf's (`xtask::bench`); `--interp` runs bpf-interp's
+//!   per-instruction micro-benchmark instead.
 //! - `cargo xtask corpus`: the verifier corpus (summary, `--emit` JSON
 //!   lines, `--record` from the live kernel).
 //! - `cargo xtask kernel-diff`: the project's `bpf()` beside the running
@@ -57,7 +60,9 @@ fn print_help() {
          test         fmt --check, clippy -D warnings, cargo test --workspace, and every suite\n  \
          conformance  [--engine interp|jit] [--mode checked|fast] [DIR]: the conformance suite\n               \
          (DIR defaults to $BPF_CONFORMANCE_DIR, else ../shared/conformance)\n  \
-         bench        [FILTER]: the interpreter benchmarks beside rbpf (release build)\n  \
+         bench        [--rounds N] [--batch-ms N] [--only NAME] [--no-kernel]: the benchmark report,\n               \
+         ours beside the running kernel and rbpf (release build; target/bench/report.json)\n               \
+         --interp [FILTER]: bpf-interp's ns-per-instruction micro-benchmark instead\n  \
          corpus       [--dir DIR] [--section S] [--emit] [--record]: the verifier corpus (summary,\n               \
          JSON lines, or re-record from the live kernel; UPDATE_EXPECT=1 also records)\n  \
          kernel-diff  [--corpus DIR] [--seed N --count N] [--only verifier|conformance|random]\n               \
@@ -146,7 +151,10 @@ fn conformance(rest: &[String]) -> Result<(), String> {
 }
 
 fn bench(rest: &[String]) -> Result<(), String> {
-    let mut args = vec!["bench", "-p", "bpf-interp", "--bench", "interp", "--"];
-    args.extend(rest.iter().map(String::as_str));
+    let mut args = match rest.first().map(String::as_str) {
+        Some("--interp") => vec!["bench", "-p", "bpf-interp", "--bench", "interp", "--"],
+        _ => vec!["bench", "-p", "xtask", "--bench", "report", "--"],
+    };
+    args.extend(rest.iter().map(String::as_str).filter(|a| *a != "--interp"));
     cargo(&args)
 }

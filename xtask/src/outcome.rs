@@ -157,6 +157,8 @@ impl Outcome {
             None
         } else if let Some(e) = s("tool_error") {
             Some(format!("tool_error {e}"))
+        } else if let Some(e) = s("panic") {
+            Some(format!("panic {e}"))
         } else {
             Some(format!(
                 "{} {}",
