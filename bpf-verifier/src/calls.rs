@@ -184,6 +184,15 @@ pub fn kprobe_prog_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Op
     }
 }
 
+/// Mirrors `kernel/trace/bpf_trace.c:raw_tp_prog_func_proto()` (the
+/// helpers this model implements).
+pub fn raw_tp_prog_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
+    match func_id {
+        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_RAW_TP_PROTO),
+        _ => bpf_tracing_func_proto(func_id, prog, caps),
+    }
+}
+
 /// Mirrors `kernel/trace/bpf_trace.c:tp_prog_func_proto()`.
 pub fn tp_prog_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {

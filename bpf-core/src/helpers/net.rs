@@ -320,6 +320,13 @@ proto!(
     RET_PTR_TO_SOCKET_OR_NULL,
     [ARG_PTR_TO_SOCK_COMMON]
 );
+proto!(
+    BPF_PERF_EVENT_OUTPUT_RAW_TP_PROTO,
+    bpf_perf_event_output,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
+);
 proto!(BPF_XDP_GET_BUFF_LEN_PROTO, bpf_xdp_get_buff_len, RET_INTEGER, [ARG_PTR_TO_CTX]);
 proto!(
     BPF_XDP_LOAD_BYTES_PROTO,
@@ -348,7 +355,8 @@ proto!(
     BPF_PERF_EVENT_OUTPUT_PROTO,
     bpf_perf_event_output,
     RET_INTEGER,
-    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO]
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
 );
 
 /// `BPF_F_HDR_FIELD_MASK`: the size of the checksummed field (0, 2 or 4).
