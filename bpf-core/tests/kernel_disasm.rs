@@ -19,10 +19,9 @@ mod common;
 
 use bpf_core::disasm::{print_bpf_insn, NoCbs};
 use bpf_core::uapi::*;
-use common::{
-    all_forms, build, find_oracle, insns_from_hex, insns_hex, oracle_kernel, repo_root, run_oracle,
-};
+use common::{all_forms, build, insns_from_hex, insns_hex, repo_root};
 use common::{Fields, Form, KERNEL_OPCODES};
+use kernel_oracle::{find_oracle, oracle_kernel, run_oracle};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 

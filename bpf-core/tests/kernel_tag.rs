@@ -12,7 +12,8 @@ mod common;
 use bpf_core::asm::asm;
 use bpf_core::prog::{bpf_insns_digest, bpf_prog_alloc, bpf_prog_calc_tag, bpf_prog_size};
 use bpf_core::uapi::BpfInsn;
-use common::{find_oracle, insns_hex, oracle_kernel, repo_root, run_oracle};
+use common::{insns_hex, repo_root};
+use kernel_oracle::{find_oracle, oracle_kernel, run_oracle};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 

@@ -25,7 +25,8 @@ use bpf_core::asm::asm;
 use bpf_core::errno::Errno;
 use bpf_core::uapi::*;
 use bpf_syscall::{Bpf, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
-use common::{find_oracle, hex, oracle_kernel, repo_root, run_oracle, unhex};
+use common::{hex, repo_root, unhex};
+use kernel_oracle::{find_oracle, oracle_kernel, run_oracle};
 use serde_json::{json, Map, Value};
 use std::path::PathBuf;
 

@@ -47,16 +47,13 @@ fn example_is_the_program_the_kernel_accepts() {
     assert_eq!(hex, SUM_HEX);
 
     // And the live kernel, when there is one, still accepts it.
-    let oracle = std::env::var_os("KERNEL_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared/tools/kernel_oracle.py"));
-    if !oracle.is_file() {
-        println!(
-            "sum.s: no kernel_oracle.py at {}; checked against the recorded bytes only",
-            oracle.display()
-        );
-        return;
-    }
+    let oracle = match kernel_oracle::find_oracle() {
+        Ok(o) => o,
+        Err(why) => {
+            println!("sum.s: {why}; checked against the recorded bytes only");
+            return;
+        }
+    };
     let mut child = Command::new("python3")
         .arg(&oracle)
         .stdin(Stdio::piped())

@@ -5,27 +5,11 @@
 
 use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bpftool lives in the repository").to_path_buf()
-}
-
 fn oracle() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("KERNEL_ORACLE") {
-        return Some(PathBuf::from(p)).filter(|p| p.is_file());
-    }
-    let mut tried = vec![root().join("../shared/tools/kernel_oracle.py")];
-    if let Ok(out) = Command::new("git").args(["rev-parse", "--git-common-dir"]).current_dir(root()).output()
-    {
-        let common = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-        let common = if common.is_absolute() { common } else { root().join(common) };
-        if let Some(main) = common.parent() {
-            tried.push(main.join("../shared/tools/kernel_oracle.py"));
-        }
-    }
-    tried.into_iter().find(|p| p.is_file())
+    kernel_oracle::find_oracle().map_err(|why| println!("batch: {why}")).ok()
 }
 
 fn batch(args: &[&str], input: &str) -> Output {
@@ -51,7 +35,7 @@ fn lines(out: &Output) -> Vec<Value> {
 #[test]
 fn builtins_through_the_host_kernel() {
     let Some(oracle) = oracle() else {
-        println!("batch: kernel_oracle.py not found (../shared absent); builtins not run");
+        println!("batch: no kernel_oracle.py; builtins not run");
         return;
     };
     let emitted = Command::new("python3").arg(&oracle).arg("--emit-builtins").output().expect("python3");
@@ -99,7 +83,7 @@ fn builtins_through_the_host_kernel() {
 #[test]
 fn builtins_through_the_project() {
     let Some(oracle) = oracle() else {
-        println!("batch: kernel_oracle.py not found (../shared absent); builtins not run");
+        println!("batch: no kernel_oracle.py; builtins not run");
         return;
     };
     let emitted = Command::new("python3").arg(&oracle).arg("--emit-builtins").output().expect("python3");

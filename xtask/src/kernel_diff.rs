@@ -497,19 +497,6 @@ impl Default for DiffOpts {
     }
 }
 
-/// The conformance suite's directory: `$BPF_CONFORMANCE_DIR`, else
-/// `shared/conformance` beside the repository (or the main checkout).
-pub fn conformance_dir() -> PathBuf {
-    if let Some(p) = std::env::var_os("BPF_CONFORMANCE_DIR") {
-        return PathBuf::from(p);
-    }
-    let dirs = crate::oracle::shared_dirs();
-    dirs.iter()
-        .map(|d| d.join("conformance"))
-        .find(|p| p.is_dir())
-        .unwrap_or_else(|| dirs[0].join("conformance"))
-}
-
 /// Runs the comparison and returns the report text.
 pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
     let mut out = String::new();
@@ -519,7 +506,7 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
         corpora.push(verifier_corpus(&opts.corpus)?);
     }
     if want("conformance") {
-        match conformance_corpus(&conformance_dir()) {
+        match kernel_oracle::conformance_dir().and_then(|d| conformance_corpus(&d)) {
             Ok(c) => corpora.push(c),
             Err(e) => {
                 let _ = writeln!(out, "conformance: {e}; skipped (set BPF_CONFORMANCE_DIR)\n");

@@ -107,14 +107,14 @@ fn test(rest: &[String]) -> Result<(), String> {
 
 /// Runs the suite and prints its report; absent suite: says so, succeeds.
 fn run_conformance(dir: Option<PathBuf>, mode: MemMode) -> Result<(), String> {
-    let dir = dir.unwrap_or_else(|| suite_dir(&repo_root()));
-    if !dir.is_dir() {
-        println!(
-            "conformance: the suite is absent at {} (set BPF_CONFORMANCE_DIR or pass DIR); skipped",
-            dir.display()
-        );
-        return Ok(());
-    }
+    let dir = match dir.map(Ok).unwrap_or_else(suite_dir) {
+        Ok(d) if d.is_dir() => d,
+        Ok(d) => return Err(format!("conformance: {} is not a directory", d.display())),
+        Err(why) => {
+            println!("conformance: the suite is absent ({why}, or pass DIR); skipped");
+            return Ok(());
+        }
+    };
     let report = run_suite(&dir, mode)?;
     print!("{}", report.render());
     if report.ok() {

@@ -62,13 +62,10 @@ pub static SUITE_HELPERS: [HelperDesc; 1] = [HelperDesc {
     ret: HelperRet::Integer,
 }];
 
-/// Where the suite is: `BPF_CONFORMANCE_DIR`, else `../shared/conformance`
-/// beside the repository.
-pub fn suite_dir(repo_root: &Path) -> PathBuf {
-    match std::env::var_os("BPF_CONFORMANCE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => repo_root.join("../shared/conformance"),
-    }
+/// Where the suite is: `$BPF_CONFORMANCE_DIR`, else `shared/conformance`
+/// beside the repository (or the main checkout); `Err` says where it looked.
+pub fn suite_dir() -> Result<PathBuf, String> {
+    kernel_oracle::conformance_dir()
 }
 
 /// The program of a test: `-- raw` if present (checked against `-- asm`
