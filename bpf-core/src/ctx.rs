@@ -71,6 +71,85 @@ pub mod xdp_md_uapi {
     pub const SIZE: u32 = 24;
 }
 
+/// This project's `struct sock`: the fields programs read through `struct
+/// bpf_sock` (a `PTR_TO_SOCKET` / `PTR_TO_SOCK_COMMON`), laid out as
+/// `struct bpf_sock` itself, so the verifier leaves such loads as they are
+/// (the kernel's `bpf_sock_convert_ctx_access` turns each into a load of
+/// the `struct sock` field). [`SkBuff::sk`] points at one, or is 0.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sock {
+    /// `sk_bound_dev_if`.
+    pub bound_dev_if: u32,
+    /// `sk_family`.
+    pub family: u32,
+    /// `sk_type`.
+    pub type_: u32,
+    /// `sk_protocol`.
+    pub protocol: u32,
+    /// `sk_mark`.
+    pub mark: u32,
+    /// `sk_priority`.
+    pub priority: u32,
+    /// `sk_rcv_saddr` (network order, as in memory).
+    pub src_ip4: u32,
+    /// `sk_v6_rcv_saddr`.
+    pub src_ip6: [u32; 4],
+    /// `skc_num`: the local port, host order.
+    pub src_port: u32,
+    /// `skc_dport`: the remote port, network order.
+    pub dst_port: u16,
+    /// Zero padding of `struct bpf_sock`.
+    pub _pad: u16,
+    /// `sk_daddr`.
+    pub dst_ip4: u32,
+    /// `sk_v6_daddr`.
+    pub dst_ip6: [u32; 4],
+    /// `sk_state`.
+    pub state: u32,
+    /// `sk_rx_queue_mapping`, -1 when unset.
+    pub rx_queue_mapping: i32,
+}
+
+static_assertions::const_assert_eq!(std::mem::size_of::<Sock>(), 80);
+
+impl Sock {
+    /// `TCP_CLOSE`.
+    pub const TCP_CLOSE: u32 = 7;
+
+    /// Mirrors the socket `net/bpf/test_run.c:bpf_prog_test_run_skb()`
+    /// gives the packet: `sk_alloc(AF_UNSPEC)` and `sock_init_data(NULL,
+    /// sk)` (closed, no receive queue), then for an IPv4 or IPv6 packet
+    /// (`protocol`, network order as in `skb->protocol`) the family and
+    /// the addresses of the network header `l3` when it is whole.
+    /// Checked against 6.18.44: an IPv4 packet reads family 2, state 7,
+    /// rx_queue_mapping -1 and the header's source address.
+    pub fn test_run_dummy(protocol: u16, l3: &[u8]) -> Sock {
+        let mut s = Sock { state: Self::TCP_CLOSE, rx_queue_mapping: -1, ..Default::default() };
+        let word = |b: &[u8]| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+        match u16::from_be(protocol) {
+            0x0800 => {
+                s.family = 2;
+                if l3.len() >= 20 {
+                    s.src_ip4 = word(&l3[12..16]);
+                    s.dst_ip4 = word(&l3[16..20]);
+                }
+            }
+            0x86dd => {
+                s.family = 10;
+                if l3.len() >= 40 {
+                    for i in 0..4 {
+                        s.src_ip6[i] = word(&l3[8 + 4 * i..12 + 4 * i]);
+                        s.dst_ip6[i] = word(&l3[24 + 4 * i..28 + 4 * i]);
+                    }
+                }
+            }
+            _ => {}
+        }
+        s
+    }
+}
+
 /// This project's `struct sk_buff`: the fields programs reach through
 /// `__sk_buff`. The packet is always linear (`data_len == 0`).
 #[repr(C)]

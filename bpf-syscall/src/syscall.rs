@@ -644,12 +644,20 @@ fn bpf_jit_blinding_enabled(jit_requested: bool, harden: u32, bpf_capable: bool)
 /// What `bpf_check` reaches outside the program: the loading task.
 pub struct TaskVerifierIo<'a> {
     task: &'a Task,
+    nr_cpu_ids: u32,
 }
 
 impl<'a> TaskVerifierIo<'a> {
     /// The verifier's view of `task`.
     pub fn new(task: &'a Task) -> Self {
-        TaskVerifierIo { task }
+        TaskVerifierIo { task, nr_cpu_ids: 1 }
+    }
+
+    /// The kernel's `nr_cpu_ids` (what `bpf_get_smp_processor_id()` may
+    /// return is below it).
+    pub fn with_nr_cpu_ids(mut self, n: u32) -> Self {
+        self.nr_cpu_ids = n;
+        self
     }
 }
 
@@ -668,6 +676,9 @@ impl BpfVerifierIo for TaskVerifierIo<'_> {
     }
     fn sys_admin_capable(&self) -> bool {
         self.task.cred().capable(crate::cred::Caps::CAP_SYS_ADMIN)
+    }
+    fn nr_cpu_ids(&self) -> u32 {
+        self.nr_cpu_ids
     }
 }
 
@@ -874,7 +885,7 @@ fn bpf_prog_load_steps(
 
     // Run the verifier.
     trace.call("bpf_check");
-    let io = TaskVerifierIo::new(task);
+    let io = TaskVerifierIo::new(task).with_nr_cpu_ids(kernel.nr_cpus());
     if let Err(e) = bpf_verifier::bpf_check(&mut prog, &attr, uattr, uattr_size, &io) {
         trace.failed("bpf_check", e);
         return free_used_maps(kernel, trace, prog, e);

@@ -22,7 +22,7 @@
 mod common;
 
 use bpf_core::asm::asm;
-use bpf_core::errno::Errno;
+use bpf_core::errno::{Errno, ENOSPC};
 use bpf_core::uapi::*;
 use bpf_syscall::{Bpf, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
 use common::{hex, repo_root, unhex};
@@ -176,11 +176,15 @@ fn ours(case: &Case) -> Value {
     }
     let prog_type =
         BpfProgType::from_name(case.extra["prog_type"].as_str().expect("prog_type")).expect("known type");
-    let out = bpf.prog_load(&ProgLoadOpts {
-        log_level: 1,
-        log_size: 1 << 16,
-        ..ProgLoadOpts::new(prog_type, insns)
-    });
+    // As kernel_oracle.py does: a log that did not fit (ENOSPC) is loaded
+    // again with the size the kernel asked for (`log_true_size`).
+    let load = |log_size: u32| {
+        bpf.prog_load(&ProgLoadOpts { log_level: 1, log_size, ..ProgLoadOpts::new(prog_type, insns.clone()) })
+    };
+    let mut out = load(1 << 16);
+    if out.result == Err(ENOSPC) && out.log_true_size > 1 << 16 {
+        out = load(out.log_true_size);
+    }
     let fd = match out.result {
         Ok(fd) => fd,
         Err(e) => return outcome(&case.name, Some(e.name().unwrap_or("?")), None, None, None, Value::Null),

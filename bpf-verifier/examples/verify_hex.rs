@@ -57,4 +57,9 @@ fn main() {
         Err(e) => println!("accepted=False errno={e:?}"),
     }
     print!("{}", v.log);
+    // XLATED=1 prints the rewritten program as hex on a last line
+    if std::env::var_os("XLATED").is_some() && v.result.is_ok() {
+        let b = bpf_core::uapi::insns_to_bytes(&v.prog.insnsi);
+        println!("xlated {}", b.iter().map(|x| format!("{x:02x}")).collect::<String>());
+    }
 }

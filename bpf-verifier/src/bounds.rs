@@ -103,6 +103,21 @@ pub fn __update_reg64_bounds(reg: &mut BpfRegState) {
     reg.smax_value = reg.smax_value.min((v.value | (v.mask & !(1u64 << 63))) as i64);
     reg.umin_value = reg.umin_value.max(v.value);
     reg.umax_value = reg.umax_value.min(v.value | v.mask);
+
+    // does the u64 range meet the tnum in a single value?
+    let tmax = v.value | v.mask;
+    let next = tnum_step(v, reg.umin_value);
+    let umin_in_tnum = reg.umin_value & !v.mask == v.value;
+    if umin_in_tnum && next > reg.umax_value {
+        // only at umin
+        ___mark_reg_known(reg, reg.umin_value);
+    } else if !umin_in_tnum && next == tmax {
+        // only at the tnum's largest member
+        ___mark_reg_known(reg, tmax);
+    } else if !umin_in_tnum && next <= reg.umax_value && tnum_step(v, next) > reg.umax_value {
+        // only at the first member past umin
+        ___mark_reg_known(reg, next);
+    }
 }
 
 /// Mirrors `kernel/bpf/verifier.c:__update_reg_bounds()`.
@@ -158,6 +173,16 @@ pub fn __reg32_deduce_bounds(reg: &mut BpfRegState) {
     if (reg.s32_min_value as u32) <= (reg.s32_max_value as u32) {
         reg.u32_min_value = reg.u32_min_value.max(reg.s32_min_value as u32);
         reg.u32_max_value = reg.u32_max_value.min(reg.s32_max_value as u32);
+    } else {
+        // the s32 range wraps around the u32 domain's ends; a u32 range
+        // touching only one end of it sharpens both (as in 64 bits)
+        if reg.u32_max_value < reg.s32_min_value as u32 {
+            reg.s32_min_value = reg.u32_min_value as i32;
+            reg.u32_max_value = reg.u32_max_value.min(reg.s32_max_value as u32);
+        } else if (reg.s32_max_value as u32) < reg.u32_min_value {
+            reg.s32_max_value = reg.u32_max_value as i32;
+            reg.u32_min_value = reg.u32_min_value.max(reg.s32_min_value as u32);
+        }
     }
 }
 
@@ -341,6 +366,18 @@ pub fn coerce_reg_to_size_sx(reg: &mut BpfRegState, size: u32) {
         reg.s32_min_value = c as i32;
         reg.u32_max_value = c as u32;
         reg.u32_min_value = c as u32;
+        return;
+    }
+    // the low 32 bits already hold a sign-extended value of that size:
+    // they stay as they are, and the 64-bit value is their sign extension
+    let (lo, hi) = (-(1i64 << (num_bits - 1)), (1i64 << (num_bits - 1)) - 1);
+    if i64::from(reg.s32_min_value) >= lo && i64::from(reg.s32_max_value) <= hi {
+        reg.var_off = tnum_range(i64::from(reg.s32_min_value) as u64, i64::from(reg.s32_max_value) as u64);
+        reg.smin_value = i64::from(reg.s32_min_value);
+        reg.smax_value = i64::from(reg.s32_max_value);
+        reg.umin_value = 0;
+        reg.umax_value = u64::MAX;
+        reg_bounds_sync(reg);
         return;
     }
     let top_smax = ((reg.smax_value as u64) >> num_bits) << num_bits;

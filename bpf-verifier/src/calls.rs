@@ -11,7 +11,7 @@ use crate::ops::BpfCaps;
 use crate::state::*;
 use bpf_core::disasm::func_id_name;
 use bpf_core::errno::*;
-use bpf_core::helpers::proto::{arg::*, ret::*, MEM_FIXED_SIZE, MEM_UNINIT, MEM_WRITE};
+use bpf_core::helpers::proto::{arg::*, ret::*, MEM_FIXED_SIZE, MEM_UNINIT, MEM_WRITE, OBJ_RELEASE};
 use bpf_core::helpers::BpfFuncProto;
 use bpf_core::prog::BpfProg;
 use bpf_core::uapi::*;
@@ -36,6 +36,7 @@ pub fn bpf_base_func_proto(func_id: i32, _prog: &BpfProg, caps: BpfCaps) -> Opti
         5 => &hmisc::BPF_KTIME_GET_NS_PROTO,
         125 => &hmisc::BPF_KTIME_GET_BOOT_NS_PROTO,
         208 => &hmisc::BPF_KTIME_GET_TAI_NS_PROTO,
+        17 => &hnet::BPF_GET_CGROUP_CLASSID_CURR_PROTO,
         14 => &hmisc::BPF_GET_CURRENT_PID_TGID_PROTO,
         15 => &hmisc::BPF_GET_CURRENT_UID_GID_PROTO,
         _ => {
@@ -98,6 +99,13 @@ pub fn tc_cls_act_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opt
         17 => Some(&hnet::BPF_GET_CGROUP_CLASSID_PROTO),
         151 => Some(&hnet::BPF_SKB_CGROUP_CLASSID_PROTO),
         24 => Some(&hnet::BPF_GET_ROUTE_REALM_PROTO),
+        84 => Some(&hnet::BPF_SK_LOOKUP_TCP_PROTO),
+        85 => Some(&hnet::BPF_SK_LOOKUP_UDP_PROTO),
+        99 => Some(&hnet::BPF_SKC_LOOKUP_TCP_PROTO),
+        86 => Some(&hnet::BPF_SK_RELEASE_PROTO),
+        95 => Some(&hnet::BPF_SK_FULLSOCK_PROTO),
+        96 => Some(&hnet::BPF_TCP_SOCK_PROTO),
+        98 => Some(&hnet::BPF_GET_LISTENER_SOCK_PROTO),
         39 => Some(&hnet::BPF_SKB_PULL_DATA_PROTO),
         28 => Some(&hnet::BPF_CSUM_DIFF_PROTO),
         23 => Some(&hnet::BPF_REDIRECT_PROTO),
@@ -121,6 +129,13 @@ pub fn xdp_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'s
         54 => Some(&hnet::BPF_XDP_ADJUST_META_PROTO),
         23 => Some(&hnet::BPF_XDP_REDIRECT_PROTO),
         65 => Some(&hnet::BPF_XDP_ADJUST_TAIL_PROTO),
+        84 => Some(&hnet::BPF_SK_LOOKUP_TCP_PROTO),
+        85 => Some(&hnet::BPF_SK_LOOKUP_UDP_PROTO),
+        99 => Some(&hnet::BPF_SKC_LOOKUP_TCP_PROTO),
+        86 => Some(&hnet::BPF_SK_RELEASE_PROTO),
+        188 => Some(&hnet::BPF_XDP_GET_BUFF_LEN_PROTO),
+        189 => Some(&hnet::BPF_XDP_LOAD_BYTES_PROTO),
+        190 => Some(&hnet::BPF_XDP_STORE_BYTES_PROTO),
         _ => bpf_sk_base_func_proto(func_id, prog, caps),
     }
 }
@@ -130,6 +145,13 @@ pub fn xdp_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'s
 pub fn cg_skb_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {
         25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        84 => Some(&hnet::BPF_SK_LOOKUP_TCP_PROTO),
+        85 => Some(&hnet::BPF_SK_LOOKUP_UDP_PROTO),
+        99 => Some(&hnet::BPF_SKC_LOOKUP_TCP_PROTO),
+        86 => Some(&hnet::BPF_SK_RELEASE_PROTO),
+        95 => Some(&hnet::BPF_SK_FULLSOCK_PROTO),
+        96 => Some(&hnet::BPF_TCP_SOCK_PROTO),
+        98 => Some(&hnet::BPF_GET_LISTENER_SOCK_PROTO),
         _ => sk_filter_func_proto(func_id, prog, caps),
     }
 }
@@ -158,6 +180,15 @@ fn bpf_tracing_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option
 pub fn kprobe_prog_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {
         25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        _ => bpf_tracing_func_proto(func_id, prog, caps),
+    }
+}
+
+/// Mirrors `kernel/trace/bpf_trace.c:raw_tp_prog_func_proto()` (the
+/// helpers this model implements).
+pub fn raw_tp_prog_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
+    match func_id {
+        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_RAW_TP_PROTO),
         _ => bpf_tracing_func_proto(func_id, prog, caps),
     }
 }
@@ -220,6 +251,8 @@ pub struct CallArgMeta {
     pub msize_max_value: u64,
     /// `ref_obj_id`.
     pub ref_obj_id: u32,
+    /// The argument the call releases (`release_regno`), or 0.
+    pub release_regno: u8,
     /// `func_id`.
     pub func_id: i32,
     /// `mem_size`.
@@ -240,6 +273,41 @@ const MEM_TYPES: [u32; 9] = [
     PTR_TO_BUF,
     PTR_TO_BTF_ID | PTR_TRUSTED,
 ];
+
+/// `is_acquire_function()`: helpers whose result holds a reference.
+fn is_acquire_function(func_id: i32, map_type: Option<BpfMapType>) -> bool {
+    if [
+        BPF_FUNC_sk_lookup_tcp,
+        BPF_FUNC_sk_lookup_udp,
+        BPF_FUNC_skc_lookup_tcp,
+        BPF_FUNC_ringbuf_reserve,
+        BPF_FUNC_kptr_xchg,
+    ]
+    .iter()
+    .any(|f| f.0 as i32 == func_id)
+    {
+        return true;
+    }
+    func_id == BPF_FUNC_map_lookup_elem.0 as i32
+        && matches!(map_type, Some(t) if t == BPF_MAP_TYPE_SOCKMAP || t == BPF_MAP_TYPE_SOCKHASH)
+}
+
+/// `is_ptr_cast_function()`: helpers that return their argument as
+/// another socket type (the reference, if any, carries over).
+fn is_ptr_cast_function(func_id: i32) -> bool {
+    [
+        BPF_FUNC_tcp_sock,
+        BPF_FUNC_sk_fullsock,
+        BPF_FUNC_skc_to_tcp_sock,
+        BPF_FUNC_skc_to_tcp6_sock,
+        BPF_FUNC_skc_to_udp6_sock,
+        BPF_FUNC_skc_to_mptcp_sock,
+        BPF_FUNC_skc_to_tcp_timewait_sock,
+        BPF_FUNC_skc_to_tcp_request_sock,
+    ]
+    .iter()
+    .any(|f| f.0 as i32 == func_id)
+}
 
 /// `can_elide_value_nullness()`: array lookups with an in-range constant
 /// key cannot fail.
@@ -311,6 +379,23 @@ impl<'a> BpfVerifierEnv<'a> {
                 self.check_mem_access(insn_idx, regno, i, BPF_B, true, -1, false, false)?;
             }
         }
+        if meta.release_regno != 0 {
+            let released = if meta.ref_obj_id != 0 {
+                self.release_reference(meta.ref_obj_id).is_ok()
+            } else {
+                // only a NULL may come without a reference
+                register_is_null(&self.reg(meta.release_regno))
+            };
+            if !released {
+                verbose!(
+                    self,
+                    "func {}#{} reference has not been acquired before\n",
+                    func_id_name(func_id),
+                    func_id
+                );
+                return Err(EINVAL);
+            }
+        }
         if func_id == BPF_FUNC_tail_call.0 as i32 {
             self.check_resource_leak(false, true, "tail_call")?;
         }
@@ -344,6 +429,15 @@ impl<'a> BpfVerifierEnv<'a> {
                 r0.map_uid = meta.map_uid;
                 r0.type_ = PTR_TO_MAP_VALUE | flag;
             }
+            RET_PTR_TO_SOCKET | RET_PTR_TO_SOCK_COMMON | RET_PTR_TO_TCP_SOCK => {
+                self.mark_reg_known_zero(BPF_REG_0);
+                let t = match base_type(fn_.ret_type) {
+                    RET_PTR_TO_SOCKET => PTR_TO_SOCKET,
+                    RET_PTR_TO_SOCK_COMMON => PTR_TO_SOCK_COMMON,
+                    _ => PTR_TO_TCP_SOCK,
+                };
+                self.regs()[0].type_ = t | ret_flag;
+            }
             _ => {
                 verbose!(
                     self,
@@ -359,12 +453,61 @@ impl<'a> BpfVerifierEnv<'a> {
             let id = self.new_id();
             self.regs()[0].id = id;
         }
+        if is_ptr_cast_function(func_id) {
+            // for release_reference()
+            self.regs()[0].ref_obj_id = meta.ref_obj_id;
+        } else if is_acquire_function(func_id, meta.map.map(|m| self.map(m).map_type)) {
+            let id = self.acquire_reference(insn_idx);
+            let r0 = &mut self.regs()[0];
+            // for mark_ptr_or_null_reg() and release_reference()
+            r0.id = id;
+            r0.ref_obj_id = id;
+        }
         self.do_refine_retval_range(fn_.ret_type, func_id, &meta)?;
         if let Some(m) = meta.map {
             self.check_map_func_compatibility(m, func_id)?;
         }
         if changes_data {
             self.clear_all_pkt_pointers();
+        }
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:acquire_reference()`: a new reference
+    /// the program must release before it exits.
+    pub fn acquire_reference(&mut self, insn_idx: i32) -> u32 {
+        let id = self.new_id();
+        self.cur_state.refs.push(BpfReferenceState { type_: RefStateType::Ptr, id, insn_idx });
+        id
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:release_reference()`: drop the
+    /// reference and invalidate every register and spill that held it.
+    pub fn release_reference(&mut self, ref_obj_id: u32) -> Result<(), Errno> {
+        let Some(i) =
+            self.cur_state.refs.iter().position(|r| r.type_ == RefStateType::Ptr && r.id == ref_obj_id)
+        else {
+            return Err(EINVAL);
+        };
+        self.cur_state.refs.remove(i);
+        let (cap, leaks) = (self.bpf_capable, self.allow_ptr_leaks);
+        // mark_reg_invalid()
+        let invalidate = |r: &mut BpfRegState| {
+            if r.ref_obj_id == ref_obj_id {
+                if leaks {
+                    __mark_reg_unknown(cap, r);
+                } else {
+                    __mark_reg_not_init(cap, r);
+                }
+            }
+        };
+        for f in self.cur_state.frame.iter_mut() {
+            f.regs.iter_mut().for_each(invalidate);
+            for st in f.stack.iter_mut() {
+                if st.slot_type[BPF_REG_SIZE - 1] == slot::STACK_SPILL {
+                    invalidate(&mut st.spilled_ptr);
+                }
+            }
         }
         Ok(())
     }
@@ -397,10 +540,28 @@ impl<'a> BpfVerifierEnv<'a> {
         &mut self,
         ret_type: u32,
         func_id: i32,
-        _meta: &CallArgMeta,
+        meta: &CallArgMeta,
     ) -> Result<(), Errno> {
         if ret_type != RET_INTEGER {
             return Ok(());
+        }
+        const MAX_ERRNO: i64 = 4095;
+        if [
+            BPF_FUNC_get_stack,
+            BPF_FUNC_get_task_stack,
+            BPF_FUNC_probe_read_str,
+            BPF_FUNC_probe_read_kernel_str,
+            BPF_FUNC_probe_read_user_str,
+        ]
+        .iter()
+        .any(|f| f.0 as i32 == func_id)
+        {
+            let r = &mut self.regs()[0];
+            r.smax_value = meta.msize_max_value as i64;
+            r.s32_max_value = meta.msize_max_value as i32;
+            r.smin_value = -MAX_ERRNO;
+            r.s32_min_value = -MAX_ERRNO as i32;
+            reg_bounds_sync(r);
         }
         if func_id == BPF_FUNC_get_smp_processor_id.0 as i32 {
             let n = self.io.nr_cpu_ids().max(1) - 1;
@@ -434,6 +595,16 @@ impl<'a> BpfVerifierEnv<'a> {
             ARG_PTR_TO_FUNC => &[PTR_TO_FUNC],
             ARG_PTR_TO_CONST_STR | ARG_PTR_TO_TIMER => &[PTR_TO_MAP_VALUE],
             ARG_PTR_TO_RINGBUF_MEM => &[PTR_TO_MEM | MEM_RINGBUF],
+            ARG_PTR_TO_SOCK_COMMON => &[PTR_TO_SOCK_COMMON, PTR_TO_SOCKET, PTR_TO_TCP_SOCK, PTR_TO_XDP_SOCK],
+            ARG_PTR_TO_SOCKET => &[PTR_TO_SOCKET],
+            ARG_PTR_TO_BTF_ID_SOCK_COMMON => &[
+                PTR_TO_SOCK_COMMON,
+                PTR_TO_SOCKET,
+                PTR_TO_TCP_SOCK,
+                PTR_TO_XDP_SOCK,
+                PTR_TO_BTF_ID,
+                PTR_TO_BTF_ID | PTR_TRUSTED,
+            ],
             _ => {
                 verbose!(self, "verifier bug: unsupported arg type {}\n", arg_type);
                 return Err(EFAULT);
@@ -683,6 +854,17 @@ impl<'a> BpfVerifierEnv<'a> {
         if !(register_is_null(&reg) && type_may_be_null(arg_type)) {
             self.check_reg_type(regno, arg_type)?;
             self.check_func_arg_reg_off(&reg, regno)?;
+        }
+        if arg_type & OBJ_RELEASE != 0 {
+            if reg.ref_obj_id == 0 && !register_is_null(&reg) {
+                verbose!(self, "R{} must be referenced when passed to release function\n", regno);
+                return Err(EINVAL);
+            }
+            if meta.release_regno != 0 {
+                verbose!(self, "verifier bug: more than one release argument\n");
+                return Err(EFAULT);
+            }
+            meta.release_regno = regno;
         }
         if reg.ref_obj_id != 0 {
             if meta.ref_obj_id != 0 {

@@ -392,7 +392,37 @@ impl<'a> BpfVerifierEnv<'a> {
             __mark_reg_unknown(self.bpf_capable, dst);
             return Ok(());
         }
+        if (opcode == BPF_AND || opcode == BPF_OR) && src.var_off.is_const() {
+            self.maybe_fork_scalars(insn, dst)?;
+        }
         scalar_alu(dst, &src, insn.code);
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:maybe_fork_scalars()`: a value known
+    /// to be 0 or -1 (an arithmetic shift of the sign, as compilers emit
+    /// before an `&` or `|` with a constant) is explored as each: the
+    /// current path goes on with -1, a queued one redoes the insn with 0.
+    fn maybe_fork_scalars(&mut self, insn: &BpfInsn, dst: &mut BpfRegState) -> Result<(), Errno> {
+        let alu32 = if dst.smin_value == -1 && dst.smax_value == 0 {
+            false
+        } else if dst.s32_min_value == -1 && dst.s32_max_value == 0 {
+            true
+        } else {
+            return Ok(());
+        };
+        let idx = self.insn_idx;
+        let mut branch = self.push_stack(idx, idx, false)?;
+        let f = branch.curframe as usize;
+        let r = &mut branch.frame[f].regs[insn.dst_reg() as usize];
+        if alu32 {
+            __mark_reg32_known(r, 0);
+            __mark_reg32_known(dst, u64::MAX);
+        } else {
+            __mark_reg_known(r, 0);
+            __mark_reg_known(dst, u64::MAX);
+        }
+        self.replace_pushed(branch);
         Ok(())
     }
 
@@ -930,10 +960,27 @@ impl<'a> BpfVerifierEnv<'a> {
                 this_regs[dstno as usize] = f1;
             }
         }
-        for (ctx, r) in [("true_reg1", other.frame[cf].regs[dstno as usize]), ("false_reg1", self.reg(dstno))]
-        {
-            let mut r = r;
+        // reg_set_min_max()'s sanity checks, which mend what they flag;
+        // the immediate's register is a constant and always sane
+        let srcs = if bpf_src(insn.code) == BPF_X { Some(srcno) } else { None };
+        let checks = [
+            ("true_reg1", true, Some(dstno)),
+            ("true_reg2", true, srcs),
+            ("false_reg1", false, Some(dstno)),
+            ("false_reg2", false, srcs),
+        ];
+        for (ctx, jump, regno) in checks {
+            let Some(regno) = regno else { continue };
+            let mut r = if jump { other.frame[cf].regs[regno as usize] } else { self.reg(regno) };
+            if r.type_ != SCALAR_VALUE {
+                continue;
+            }
             self.reg_bounds_sanity_check(&mut r, ctx)?;
+            if jump {
+                other.frame[cf].regs[regno as usize] = r;
+            } else {
+                self.regs()[regno as usize] = r;
+            }
         }
         let this_dst = self.reg(dstno);
         if bpf_src(insn.code) == BPF_X && src_reg.type_ == SCALAR_VALUE && src_reg.id != 0 {
@@ -1449,11 +1496,15 @@ fn is_reg64(insn: &BpfInsn, _regno: u8, t: RegArgType) -> bool {
 fn scalar_byte_swap(dst: &mut BpfRegState, insn: &BpfInsn) {
     let alu64 = bpf_class(insn.code) == BPF_ALU64;
     let to_le = bpf_src(insn.code) == BPF_TO_LE && !alu64;
-    let swap = |t: Tnum| -> Tnum {
-        match insn.imm {
-            16 if to_le => tnum_cast(t, 2),
-            32 if to_le => tnum_cast(t, 4),
-            64 if to_le => t,
+    // little-endian: a "to le" conversion only truncates, the rest swap
+    let need_bswap = !to_le;
+    // the value changes (a swap, or a truncation): no longer linked
+    if need_bswap || insn.imm == 16 || insn.imm == 32 {
+        dst.id = 0;
+    }
+    if need_bswap {
+        let t = dst.var_off;
+        let v = match insn.imm {
             16 => Tnum {
                 value: u64::from((t.value as u16).swap_bytes()),
                 mask: u64::from((t.mask as u16).swap_bytes()),
@@ -1463,12 +1514,14 @@ fn scalar_byte_swap(dst: &mut BpfRegState, insn: &BpfInsn) {
                 mask: u64::from((t.mask as u32).swap_bytes()),
             },
             _ => Tnum { value: t.value.swap_bytes(), mask: t.mask.swap_bytes() },
-        }
-    };
-    let v = swap(dst.var_off);
-    __mark_reg_unbounded(dst);
-    dst.var_off = v;
-    reg_bounds_sync(dst);
+        };
+        // the bits move: the ranges say nothing any more
+        __mark_reg_unbounded(dst);
+        dst.var_off = v;
+        reg_bounds_sync(dst);
+    } else if insn.imm == 16 || insn.imm == 32 {
+        coerce_reg_to_size(dst, insn.imm as u32 / 8);
+    }
 }
 
 /// Mirrors `kernel/bpf/verifier.c:is_branch_taken()`.
@@ -1542,12 +1595,10 @@ fn mark_ptr_or_null_reg(reg: &mut BpfRegState, id: u32, is_null: bool, bpf_capab
             let _ = bpf_capable;
         } else {
             mark_ptr_not_null_reg(reg);
-            // keep the id only for refcounted objects
-            if reg.ref_obj_id == 0
-                && !matches!(base_type(reg.type_), PTR_TO_SOCKET | PTR_TO_TCP_SOCK | PTR_TO_MEM)
-            {
-                reg.id = 0;
-            }
+            // only a pointer to a map value with a spin lock keeps its id
+            // (reg_may_point_to_spin_lock: needs BTF, never here); the
+            // ref_obj_id stays for release_reference()
+            reg.id = 0;
         }
     }
 }

@@ -8,7 +8,9 @@
 //! fields, sizes and narrow-load masks follow the kernel.
 //!
 //! The socket fields of `__sk_buff` (`family`, the addresses and ports)
-//! read a socket this model does not have: they load 0.
+//! read [`bpf_core::ctx::Sock`] through `skb->sk` (0 without a socket);
+//! loads through a `struct bpf_sock` pointer stay as they are, `Sock`
+//! having that layout.
 
 use crate::env::{verbose, BpfVerifierEnv};
 use crate::state::*;
@@ -50,7 +52,6 @@ pub fn bpf_convert_ctx_access(
     target_size: &mut u32,
 ) -> Vec<BpfInsn> {
     let off = si.off as i32 as u32;
-    let dst = si.dst_reg();
     macro_rules! f {
         ($field:ident, $size:expr) => {
             ld_st(write, si, $size, offset_of!(SkBuff, $field), target_size)
@@ -106,12 +107,47 @@ pub fn bpf_convert_ctx_access(
         sk::GSO_SIZE => f!(gso_size, BPF_W),
         sk::TSTAMP_TYPE => f!(tstamp_type, BPF_B),
         sk::HWTSTAMP => f!(hwtstamp, BPF_DW),
-        _ => {
-            // the socket fields: no socket in this model
-            *target_size = 4;
-            vec![BpfInsn::mov64_imm(dst, 0)]
-        }
+        _ => sk_field_load(si, off, target_size),
     }
+}
+
+/// The socket fields of `__sk_buff` (`family` to `local_port`, readable by
+/// cgroup skb programs): the kernel loads `skb->sk` and then the `struct
+/// sock_common` field, trusting the socket to be there. This model's
+/// packets may come without one, so a NULL `sk` skips the second load and
+/// reads 0.
+fn sk_field_load(si: &BpfInsn, off: u32, target_size: &mut u32) -> Vec<BpfInsn> {
+    use bpf_core::ctx::Sock;
+    let dst = si.dst_reg();
+    let (size, at) = match off {
+        sk::FAMILY => (BPF_W, offset_of!(Sock, family)),
+        sk::REMOTE_IP4 => (BPF_W, offset_of!(Sock, dst_ip4)),
+        sk::LOCAL_IP4 => (BPF_W, offset_of!(Sock, src_ip4)),
+        o if (sk::REMOTE_IP6..sk::REMOTE_IP6 + 16).contains(&o) => {
+            (BPF_W, offset_of!(Sock, dst_ip6) + (o - sk::REMOTE_IP6) as usize)
+        }
+        o if (sk::LOCAL_IP6..sk::LOCAL_IP6 + 16).contains(&o) => {
+            (BPF_W, offset_of!(Sock, src_ip6) + (o - sk::LOCAL_IP6) as usize)
+        }
+        sk::REMOTE_PORT => (BPF_H, offset_of!(Sock, dst_port)),
+        _ => (BPF_W, offset_of!(Sock, src_port)),
+    };
+    // the kernel's field sizes: skc_family and the ports are 16 bits
+    *target_size = match off {
+        sk::FAMILY | sk::REMOTE_PORT | sk::LOCAL_PORT => 2,
+        _ => 4,
+    };
+    let mut v = vec![
+        BpfInsn::ldx_mem(BPF_DW, dst, si.src_reg(), offset_of!(SkBuff, sk) as i16),
+        BpfInsn::jmp_imm(BPF_JEQ, dst, 0, 1),
+        BpfInsn::ldx_mem(size, dst, dst, at as i16),
+    ];
+    if off == sk::REMOTE_PORT {
+        // the port in network order in the upper half, as the kernel
+        // gives it on little-endian machines
+        v.push(BpfInsn::alu32_imm(BPF_LSH, dst, 16));
+    }
+    v
 }
 
 /// Mirrors `net/core/filter.c:xdp_convert_ctx_access()`: an `xdp_md`
@@ -164,7 +200,12 @@ impl<'a> BpfVerifierEnv<'a> {
                     continue;
                 }
             };
-            if self.insn_aux_data[i].ptr_type != PTR_TO_CTX {
+            let ptr_type = self.insn_aux_data[i].ptr_type;
+            // bpf_sock_convert_ctx_access() and friends turn a read of a
+            // struct bpf_sock field into a read of struct sock; this
+            // model's sockets (bpf_core::ctx::Sock) have the bpf_sock
+            // layout, so the load stays as it is.
+            if ptr_type != PTR_TO_CTX {
                 i += 1;
                 continue;
             }

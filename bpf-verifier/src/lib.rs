@@ -72,8 +72,8 @@ pub trait BpfVerifierIo {
     }
 }
 
-/// `offsetof(union bpf_attr, log_true_size)` in `BPF_PROG_LOAD`'s attr.
-const LOG_TRUE_SIZE_OFFSET: u64 = 124;
+/// `offsetof(union bpf_attr, log_true_size)` in `BPF_PROG_LOAD`'s attr (140).
+const LOG_TRUE_SIZE_OFFSET: u64 = std::mem::offset_of!(BpfAttrProgLoad, log_true_size) as u64;
 
 /// `bpf_opcode_in_insntable()` of `kernel/bpf/core.c`: the opcodes eBPF
 /// defines.

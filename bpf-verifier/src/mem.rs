@@ -1066,6 +1066,42 @@ impl<'a> BpfVerifierEnv<'a> {
         Err(EACCES)
     }
 
+    /// Mirrors `kernel/bpf/verifier.c:check_sock_access()`: a read of a
+    /// `struct bpf_sock` (or `bpf_tcp_sock`, `bpf_xdp_sock`) field.
+    fn check_sock_access(
+        &mut self,
+        insn_idx: i32,
+        regno: u8,
+        reg: &BpfRegState,
+        off: i32,
+        size: i32,
+    ) -> Result<(), Errno> {
+        if reg.smin_value < 0 {
+            verbose!(
+                self,
+                "R{} min value is negative, either use unsigned index or do a if (index >=0) check.\n",
+                regno
+            );
+            return Err(EACCES);
+        }
+        let mut field_size = 0u32;
+        let valid = match reg.type_ {
+            PTR_TO_SOCK_COMMON => {
+                crate::ops::filter::bpf_sock_common_is_valid_access(off, size, &mut field_size)
+            }
+            PTR_TO_SOCKET => crate::ops::filter::bpf_sock_is_valid_access(off, size, &mut field_size),
+            PTR_TO_TCP_SOCK => crate::ops::filter::bpf_tcp_sock_is_valid_access(off, size),
+            PTR_TO_XDP_SOCK => crate::ops::filter::bpf_xdp_sock_is_valid_access(off, size),
+            _ => false,
+        };
+        if valid {
+            self.insn_aux_data[insn_idx as usize].ctx_field_size = field_size;
+            return Ok(());
+        }
+        verbose!(self, "R{} invalid {} access off={} size={}\n", regno, reg_type_str(reg.type_), off, size);
+        Err(EACCES)
+    }
+
     /// Mirrors `kernel/bpf/verifier.c:check_mem_access()`: is `[reg + off,
     /// + size)` readable (or writable), and what does a load put in
     /// `value_regno`?
@@ -1158,6 +1194,15 @@ impl<'a> BpfVerifierEnv<'a> {
             }
             self.check_packet_access(regno, off, size, false)?;
             if !write && value_regno >= 0 {
+                self.mark_reg_unknown(value_regno as u8);
+            }
+        } else if matches!(t, PTR_TO_SOCKET | PTR_TO_SOCK_COMMON | PTR_TO_TCP_SOCK | PTR_TO_XDP_SOCK) {
+            if write {
+                verbose!(self, "R{} cannot write into {}\n", regno, reg_type_str(t));
+                return Err(EACCES);
+            }
+            self.check_sock_access(insn_idx, regno, &reg, off, size)?;
+            if value_regno >= 0 {
                 self.mark_reg_unknown(value_regno as u8);
             }
         } else if t == CONST_PTR_TO_MAP {

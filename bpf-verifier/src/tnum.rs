@@ -159,6 +159,32 @@ pub fn tnum_union(a: Tnum, b: Tnum) -> Tnum {
     tn(v & !mu, mu)
 }
 
+/// Mirrors `kernel/bpf/tnum.c:tnum_step()`: the smallest member of `t`
+/// larger than `z` (`t.value` when `z` is below every member, `tmax` when
+/// `z` is at or past the largest).
+pub fn tnum_step(t: Tnum, z: u64) -> u64 {
+    let tmax = t.value | t.mask;
+    if z >= tmax {
+        return tmax;
+    }
+    if z < t.value {
+        return t.value;
+    }
+    // The result agrees with z above some bit k, has 1 at k where z has 0,
+    // and is the smallest member below k. Above k, z must not contradict
+    // the known bits; the lowest such k gives the smallest result.
+    let bad = (z ^ t.value) & !t.mask;
+    let start = if bad == 0 { 0 } else { 63 - bad.leading_zeros() };
+    for k in start..64 {
+        let bit = 1u64 << k;
+        if z & bit == 0 && (t.mask | t.value) & bit != 0 {
+            let high = if k == 63 { 0 } else { z & !((bit << 1) - 1) };
+            return high | bit | (t.value & (bit - 1));
+        }
+    }
+    tmax
+}
+
 /// `tnum_cast()`: the low `size` bytes (`size` < 8).
 pub fn tnum_cast(mut a: Tnum, size: u8) -> Tnum {
     let keep = if size >= 8 { u64::MAX } else { (1u64 << (u32::from(size) * 8)) - 1 };
@@ -262,6 +288,34 @@ impl Tnum {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn step_is_the_next_member(v in 0u64..1024, m in 0u64..1024, z in 0u64..1100, hi in any::<bool>()) {
+            // small tnums, optionally shifted to the top of the word
+            let sh = if hi { 54 } else { 0 };
+            let t = Tnum { value: (v & !m) << sh, mask: m << sh };
+            let z = if hi { z << sh | (z & 0x3ff) } else { z };
+            let tmax = t.value | t.mask;
+            let want = if z >= tmax {
+                tmax
+            } else if z < t.value {
+                t.value
+            } else {
+                // the members in increasing order: value | each subset of mask
+                let mut best = tmax;
+                let mut sub = t.mask;
+                loop {
+                    let x = t.value | sub;
+                    if x > z && x < best { best = x; }
+                    if sub == 0 { break; }
+                    sub = (sub - 1) & t.mask;
+                }
+                best
+            };
+            prop_assert_eq!(tnum_step(t, z), want, "t={:?} z={:#x}", t, z);
+        }
+    }
 
     /// A random well-formed tnum and one of its members.
     fn tnum_and_member() -> impl Strategy<Value = (Tnum, u64)> {

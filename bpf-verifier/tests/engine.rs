@@ -16,8 +16,9 @@
 //! ```
 //!
 //! The `expect` sections were recorded from the running kernel with
-//! `tests/engine/../../../shared/tools/kernel_oracle.py` (the file header
-//! says which kernel). Where that tool and `bpf()` are available the test
+//! `kernel_oracle.py` (found by the `kernel-oracle` crate: `$KERNEL_ORACLE`
+//! or `shared/tools` beside the checkout; the file header says which
+//! kernel). Where that tool and `bpf()` are available the test
 //! also loads every case into the live kernel and checks the recording is
 //! still what it prints; `UPDATE_EXPECT=1` rewrites the recordings from the
 //! live kernel. Map addresses in `ld_imm64` lines are compared as `PTR`.
@@ -166,15 +167,10 @@ fn run_ours(c: &Case) -> Ours {
     Ours { verdict, log: v.log.lines().map(normalize).collect() }
 }
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace").to_path_buf()
-}
-
 fn oracle_path() -> Option<PathBuf> {
-    let p = std::env::var_os("KERNEL_ORACLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("../shared/tools/kernel_oracle.py"));
-    p.exists().then_some(p)
+    // $KERNEL_ORACLE, else shared/tools beside the checkout (or beside the
+    // main checkout of a worktree)
+    kernel_oracle::find_oracle().ok()
 }
 
 /// The string value of `"key": "..."` in one JSON line (enough JSON for

@@ -3,7 +3,7 @@
 //! The packet is linear: `skb->data_len` is always 0.
 
 use super::misc::proto;
-use super::proto::{arg::*, ret::*, BpfFuncProto, MEM_RDONLY, PTR_MAYBE_NULL};
+use super::proto::{arg::*, ret::*, BpfFuncProto, MEM_RDONLY, OBJ_RELEASE, PTR_MAYBE_NULL};
 use crate::ctx::{SkBuff, XdpBuff};
 use crate::errno::{EACCES, EFAULT, EINVAL, ENOMEM};
 
@@ -290,6 +290,57 @@ proto!(
     RET_INTEGER,
     [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE, ARG_ANYTHING]
 );
+proto!(
+    BPF_SK_LOOKUP_TCP_PROTO,
+    bpf_sk_lookup_tcp,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(
+    BPF_SK_LOOKUP_UDP_PROTO,
+    bpf_sk_lookup_udp,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(
+    BPF_SKC_LOOKUP_TCP_PROTO,
+    bpf_skc_lookup_tcp,
+    RET_PTR_TO_SOCK_COMMON_OR_NULL,
+    [ARG_PTR_TO_CTX, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE, ARG_ANYTHING, ARG_ANYTHING],
+    pkt_access: true
+);
+proto!(BPF_SK_RELEASE_PROTO, bpf_sk_release, RET_INTEGER, [ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE]);
+proto!(BPF_SK_FULLSOCK_PROTO, bpf_sk_fullsock, RET_PTR_TO_SOCKET_OR_NULL, [ARG_PTR_TO_SOCK_COMMON]);
+proto!(BPF_TCP_SOCK_PROTO, bpf_tcp_sock, RET_PTR_TO_TCP_SOCK_OR_NULL, [ARG_PTR_TO_SOCK_COMMON]);
+proto!(
+    BPF_GET_LISTENER_SOCK_PROTO,
+    bpf_get_listener_sock,
+    RET_PTR_TO_SOCKET_OR_NULL,
+    [ARG_PTR_TO_SOCK_COMMON]
+);
+proto!(
+    BPF_PERF_EVENT_OUTPUT_RAW_TP_PROTO,
+    bpf_perf_event_output,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
+);
+proto!(BPF_XDP_GET_BUFF_LEN_PROTO, bpf_xdp_get_buff_len, RET_INTEGER, [ARG_PTR_TO_CTX]);
+proto!(
+    BPF_XDP_LOAD_BYTES_PROTO,
+    bpf_xdp_load_bytes,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE]
+);
+proto!(
+    BPF_XDP_STORE_BYTES_PROTO,
+    bpf_xdp_store_bytes,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE]
+);
+proto!(BPF_GET_CGROUP_CLASSID_CURR_PROTO, bpf_get_cgroup_classid_curr, RET_INTEGER, []);
 proto!(BPF_SKB_PULL_DATA_PROTO, bpf_skb_pull_data, RET_INTEGER, [ARG_PTR_TO_CTX, ARG_ANYTHING]);
 proto!(BPF_GET_HASH_RECALC_PROTO, bpf_get_hash_recalc, RET_INTEGER, [ARG_PTR_TO_CTX]);
 proto!(BPF_GET_SOCKET_COOKIE_PROTO, bpf_get_socket_cookie, RET_INTEGER, [ARG_PTR_TO_CTX]);
@@ -304,7 +355,8 @@ proto!(
     BPF_PERF_EVENT_OUTPUT_PROTO,
     bpf_perf_event_output,
     RET_INTEGER,
-    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO]
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
 );
 
 /// `BPF_F_HDR_FIELD_MASK`: the size of the checksummed field (0, 2 or 4).
@@ -501,6 +553,113 @@ pub extern "C" fn bpf_skb_load_bytes_relative(
     let src =
         unsafe { std::slice::from_raw_parts((start + u64::from(off)) as usize as *const u8, len as usize) };
     dst.copy_from_slice(src);
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_lookup_tcp()` (and its tc, xdp and
+/// cgroup variants): the socket of a 4-tuple in the packet's network
+/// namespace, with a reference the program must drop. This model has no
+/// sockets to find: NULL, as the kernel answers when nothing listens.
+pub extern "C" fn bpf_sk_lookup_tcp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_lookup_udp()`: NULL (no sockets).
+pub extern "C" fn bpf_sk_lookup_udp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_skc_lookup_tcp()`: NULL (no sockets).
+pub extern "C" fn bpf_skc_lookup_tcp(_ctx: u64, _tuple: u64, _len: u64, _netns: u64, _flags: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_release()`: drop the reference a
+/// lookup took (none is ever taken here).
+pub extern "C" fn bpf_sk_release(_sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_sk_fullsock()`: the socket itself when
+/// it is a full socket, which every [`crate::ctx::Sock`] is.
+pub extern "C" fn bpf_sk_fullsock(sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    sk
+}
+
+/// Mirrors `net/core/filter.c:bpf_tcp_sock()`: the socket when it is a
+/// TCP socket, else NULL. This model has no TCP sockets (the test-run
+/// socket, [`crate::ctx::Sock::test_run_dummy`], has protocol 0), so NULL.
+pub extern "C" fn bpf_tcp_sock(_sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_get_listener_sock()`: the socket when
+/// it listens (`TCP_LISTEN`), else NULL. This model's sockets never do.
+pub extern "C" fn bpf_get_listener_sock(sk: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: as in bpf_tcp_sock.
+    let s = unsafe { &*(sk as usize as *const crate::ctx::Sock) };
+    // TCP_LISTEN
+    if s.state == 10 {
+        return sk;
+    }
+    0
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_get_buff_len()`: the frame's
+/// length (this model's frames have no fragments).
+pub extern "C" fn bpf_xdp_get_buff_len(ctx: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: r1 is the xdp_buff.
+    let x = unsafe { xdp(ctx) };
+    x.data_end - x.data
+}
+
+/// `bpf_xdp_pointer()` for a linear frame: the address of `[offset, +
+/// len)`, or the errno.
+fn xdp_pointer(x: &XdpBuff, offset: u64, len: u64) -> Result<u64, crate::Errno> {
+    let (offset, len) = (offset as u32, len as u32);
+    if offset > 0xffff || len > 0xffff {
+        return Err(EFAULT);
+    }
+    if u64::from(offset) + u64::from(len) > x.data_end - x.data {
+        return Err(EINVAL);
+    }
+    Ok(x.data + u64::from(offset))
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_load_bytes()`.
+pub extern "C" fn bpf_xdp_load_bytes(ctx: u64, offset: u64, buf: u64, len: u64, _: u64) -> u64 {
+    // SAFETY: r1 is the xdp_buff; r3 points at r4 writable bytes
+    // (ARG_PTR_TO_UNINIT_MEM, ARG_CONST_SIZE).
+    let x = unsafe { xdp(ctx) };
+    match xdp_pointer(x, offset, len) {
+        Ok(p) => {
+            // SAFETY: [p, p + len) is inside the frame (xdp_pointer); the
+            // buffer is the program's (verifier-checked).
+            unsafe { std::ptr::copy(p as usize as *const u8, buf as usize as *mut u8, len as usize) };
+            0
+        }
+        Err(e) => neg(e),
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_store_bytes()`.
+pub extern "C" fn bpf_xdp_store_bytes(ctx: u64, offset: u64, buf: u64, len: u64, _: u64) -> u64 {
+    // SAFETY: r1 is the xdp_buff; r3 points at r4 readable bytes
+    // (ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE).
+    let x = unsafe { xdp(ctx) };
+    match xdp_pointer(x, offset, len) {
+        Ok(p) => {
+            // SAFETY: as in bpf_xdp_load_bytes, the other way.
+            unsafe { std::ptr::copy(buf as usize as *const u8, p as usize as *mut u8, len as usize) };
+            0
+        }
+        Err(e) => neg(e),
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_get_cgroup_classid_curr()`: the
+/// current task's net_cls class (0: no net_cls cgroups here).
+pub extern "C" fn bpf_get_cgroup_classid_curr(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
     0
 }
 

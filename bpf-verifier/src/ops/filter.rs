@@ -19,6 +19,90 @@ fn in_range(off: i32, start: u32, len: u32) -> bool {
     off >= start as i32 && off < (start + len) as i32
 }
 
+/// Offsets of `struct bpf_sock` (uapi).
+mod bpf_sock {
+    pub const BOUND_DEV_IF: i32 = 0;
+    pub const FAMILY: i32 = 4;
+    pub const TYPE: i32 = 8;
+    pub const PROTOCOL: i32 = 12;
+    pub const PRIORITY: i32 = 20;
+    pub const SRC_IP4: i32 = 24;
+    pub const SRC_IP6: i32 = 28;
+    pub const SRC_PORT: i32 = 44;
+    pub const DST_PORT: i32 = 48;
+    pub const DST_IP4: i32 = 52;
+    pub const DST_IP6: i32 = 56;
+    pub const STATE: i32 = 72;
+    pub const RX_QUEUE_MAPPING: i32 = 76;
+    pub const SIZE: i32 = 80;
+}
+
+/// Mirrors `net/core/filter.c:bpf_sock_is_valid_access()`: reads of a
+/// `struct bpf_sock`; `field_size` gets the field's size for narrow loads.
+pub fn bpf_sock_is_valid_access(off: i32, size: i32, field_size: &mut u32) -> bool {
+    use bpf_sock::*;
+    let size_default = 4;
+    if !(0..SIZE).contains(&off) || size == 0 || off % size != 0 {
+        return false;
+    }
+    let _ = BOUND_DEV_IF;
+    match off {
+        STATE | FAMILY | TYPE | PROTOCOL | SRC_PORT | RX_QUEUE_MAPPING => {
+            *field_size = size_default as u32;
+            bpf_ctx_narrow_access_ok(off, size, size_default)
+        }
+        o if (SRC_IP4..SRC_IP4 + 4).contains(&o)
+            || (SRC_IP6..SRC_IP6 + 16).contains(&o)
+            || (DST_IP4..DST_IP4 + 4).contains(&o)
+            || (DST_IP6..DST_IP6 + 16).contains(&o) =>
+        {
+            *field_size = size_default as u32;
+            bpf_ctx_narrow_access_ok(off, size, size_default)
+        }
+        o if (DST_PORT..DST_PORT + 4).contains(&o) => {
+            // the __be16 field and its padding
+            if o >= DST_PORT + 2 {
+                return false;
+            }
+            let fs = if size == size_default { size_default } else { 2 };
+            *field_size = fs as u32;
+            bpf_ctx_narrow_access_ok(off, size, fs)
+        }
+        _ => size == size_default,
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_sock_common_is_valid_access()`: as a
+/// socket, without `type`..`priority`, which a request or timewait socket
+/// does not have.
+pub fn bpf_sock_common_is_valid_access(off: i32, size: i32, field_size: &mut u32) -> bool {
+    if (bpf_sock::TYPE..bpf_sock::PRIORITY + 4).contains(&off) {
+        return false;
+    }
+    bpf_sock_is_valid_access(off, size, field_size)
+}
+
+/// Mirrors `net/core/filter.c:bpf_tcp_sock_is_valid_access()`.
+pub fn bpf_tcp_sock_is_valid_access(off: i32, size: i32) -> bool {
+    // offsetofend(struct bpf_tcp_sock, icsk_retransmits)
+    const END: i32 = 112;
+    const BYTES_RECEIVED: i32 = 80;
+    const BYTES_ACKED: i32 = 88;
+    if !(0..END).contains(&off) || size == 0 || off % size != 0 {
+        return false;
+    }
+    match off {
+        BYTES_RECEIVED | BYTES_ACKED => size == 8,
+        _ => size == 4,
+    }
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_sock_is_valid_access()`.
+pub fn bpf_xdp_sock_is_valid_access(off: i32, size: i32) -> bool {
+    // struct bpf_xdp_sock { __u32 queue_id; }
+    off == 0 && size == 4
+}
+
 /// Mirrors `net/core/filter.c:bpf_skb_is_valid_access()`: the checks every
 /// `__sk_buff` program shares.
 pub fn bpf_skb_is_valid_access(off: i32, size: i32, write: bool, info: &mut BpfInsnAccessAux) -> bool {

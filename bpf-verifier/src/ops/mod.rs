@@ -111,7 +111,6 @@ unsupported_ops!(
     sk_msg,
     flow_dissector,
     perf_event,
-    raw_tracepoint,
     raw_tracepoint_writable,
     tracing,
     cg_dev,
@@ -127,7 +126,7 @@ unsupported_ops!(
     netfilter,
 );
 pub use filter::{cg_skb, sk_filter, tc_cls_act, xdp};
-pub use trace::{kprobe, tracepoint};
+pub use trace::{kprobe, raw_tracepoint, tracepoint};
 
 macro_rules! verifier_ops_table {
     (prog_types { $(($id:ident, $name:ident, $ctx:expr, $kctx:expr),)* }

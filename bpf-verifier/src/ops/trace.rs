@@ -71,3 +71,42 @@ pub mod tracepoint {
         convert_ctx_access: None,
     };
 }
+
+/// `MAX_BPF_FUNC_ARGS`.
+const MAX_BPF_FUNC_ARGS: i32 = 12;
+
+/// Mirrors `include/linux/bpf.h:bpf_tracing_ctx_access()`: reads inside
+/// the u64 arguments, aligned to their size.
+fn bpf_tracing_ctx_access(off: i32, size: i32, write: bool) -> bool {
+    if !(0..8 * MAX_BPF_FUNC_ARGS).contains(&off) {
+        return false;
+    }
+    if write {
+        return false;
+    }
+    off % size == 0
+}
+
+/// Mirrors `kernel/trace/bpf_trace.c:raw_tp_prog_is_valid_access()`.
+fn raw_tp_prog_is_valid_access(
+    off: i32,
+    size: i32,
+    write: bool,
+    _prog: &mut BpfProg,
+    _info: &mut BpfInsnAccessAux,
+    _caps: BpfCaps,
+) -> bool {
+    bpf_tracing_ctx_access(off, size, write)
+}
+
+/// `raw_tracepoint_verifier_ops` (`BPF_PROG_TYPE_RAW_TRACEPOINT`): the
+/// context is the tracepoint's arguments as an array of u64.
+pub mod raw_tracepoint {
+    use super::*;
+    /// The ops.
+    pub static VERIFIER_OPS: &BpfVerifierOps = &BpfVerifierOps {
+        get_func_proto: crate::calls::raw_tp_prog_func_proto,
+        is_valid_access: raw_tp_prog_is_valid_access,
+        convert_ctx_access: None,
+    };
+}
