@@ -17,7 +17,7 @@
 use xtask::corpus::default_dir;
 use xtask::kernel_diff::{is_heavy, random_corpus, verifier_corpus, DiffCorpus};
 use xtask::soundness::progs::{fuzz, FuzzOpts};
-use xtask::soundness::{check_suite, CheckOpts, SoundCase, KNOWN_BUGS};
+use xtask::soundness::{check_suite, CheckOpts, SoundCase, FIXED_BUGS, KNOWN_BUGS};
 
 fn cases_of(corpus: &DiffCorpus) -> Vec<SoundCase> {
     corpus
@@ -102,4 +102,15 @@ fn generated_programs_run_clean() {
         report.accepted_at_edge * 4 > report.accepted && report.accepted_var_off * 4 > report.accepted,
         "too few accepted programs reach a limit or use a variable offset"
     );
+}
+
+#[test]
+fn fixed_verifier_bugs_stay_fixed() {
+    for b in FIXED_BUGS {
+        match b.reproduce() {
+            Err(why) if why.starts_with("accepted and ran clean") => println!("fixed: {} ({why})", b.id),
+            Err(why) => panic!("{}: its regression program {why}", b.id),
+            Ok(f) => panic!("{} is back: {} at xlated insn {:?}: {}", b.id, f.kind, f.insn, f.insn_text),
+        }
+    }
 }

@@ -194,7 +194,8 @@ impl BpfMapOps for BpfArray {
     }
 
     /// Mirrors `array_map_direct_value_addr()`: only single-element plain
-    /// arrays give out a value address.
+    /// arrays give out a value address, the value's base (the caller adds
+    /// `off`, which must lie inside the value).
     fn map_direct_value_addr(&self, off: u32) -> Result<u64, Errno> {
         if self.map_type != BPF_MAP_TYPE_ARRAY {
             return Err(crate::errno::EOPNOTSUPP);
@@ -205,7 +206,7 @@ impl BpfMapOps for BpfArray {
         if off >= self.value_size {
             return Err(EINVAL);
         }
-        Ok(self.value.base() as u64 + u64::from(off))
+        Ok(self.value.base() as u64)
     }
 
     /// Mirrors `array_map_direct_value_meta()`.

@@ -57,8 +57,10 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     fn tail_call_prog(&self, _index: u32) -> Option<Arc<BpfProg>> {
         None
     }
-    /// `map_direct_value_addr`: the address of the value at offset `off`
-    /// for `BPF_PSEUDO_MAP_VALUE` (array maps only). Types without direct
+    /// `map_direct_value_addr`: the address of the value *base* for a
+    /// `BPF_PSEUDO_MAP_VALUE` load at offset `off` (array maps only); `off`
+    /// is only range-checked, and `resolve_pseudo_ldimm64` adds it, as in
+    /// the kernel. Types without direct
     /// value access answer `EOPNOTSUPP`; the verifier turns that into its
     /// "no direct value access support for this map type" refusal. An array
     /// answers `ENOTSUPP` when it has more than one entry and `EINVAL` when

@@ -38,6 +38,6 @@ pub mod suite;
 
 pub use case::{SoundCase, SoundMap};
 pub use inputs::{CtxKind, Inputs};
-pub use known::{known_bug_of, KnownBug, KNOWN_BUGS};
+pub use known::{known_bug_of, KnownBug, FIXED_BUGS, KNOWN_BUGS};
 pub use run::{check_case, CaseReport, CheckOpts, Fault, FaultKind, Verdict};
 pub use suite::{check_suite, SuiteReport};
