@@ -294,7 +294,8 @@ fn info_by_fd() {
     let mfd = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 8, 1)).unwrap();
     let map = k.map_by_id(k.map_ids()[0]).unwrap();
     let map_id = map.id();
-    let value = map.ops.map_direct_value_addr(4).unwrap();
+    // What resolve_pseudo_ldimm64 leaves for `map[fd:N][0]+4`: the base plus 4.
+    let value = map.ops.map_direct_value_addr(4).unwrap() + 4;
     let [a, b] = BpfInsn::ld_imm64_raw(1, BPF_PSEUDO_MAP_FD, Arc::as_ptr(&map) as u64);
     let [c, d] = BpfInsn::ld_imm64_raw(2, BPF_PSEUDO_MAP_VALUE, value);
     let tail = BpfInsn::new(BPF_JMP | BPF_TAIL_CALL, 0, 0, 0, 0);

@@ -503,7 +503,11 @@ mod tests {
     #[test]
     fn direct_value_access_of_a_single_element_array() {
         let m = bpf_map_alloc(&attr(BPF_MAP_TYPE_ARRAY, 4, 12, 1, BpfMapFlags::empty()), &env()).unwrap();
-        let a = m.ops.map_direct_value_addr(4).unwrap();
+        // The base comes back whatever `off` is (the verifier adds it), and
+        // meta turns base + off back into off.
+        let base = m.ops.map_direct_value_addr(0).unwrap();
+        assert_eq!(m.ops.map_direct_value_addr(4), Ok(base));
+        let a = base + 4;
         assert_eq!(m.ops.map_direct_value_meta(a), Some(4));
         assert_eq!(m.ops.map_direct_value_addr(12), Err(EINVAL));
         assert_eq!(m.ops.map_direct_value_meta(a + 100), None);
