@@ -6,6 +6,7 @@
 //! (`cmd_select`); each object lives in its own module.
 //!
 //! ```text
+//! bpftool prog load FILE [...]      load program text through bpf(), print log, dump, test run
 //! bpftool prog asm-roundtrip FILE   assemble, print as `prog dump xlated` does, re-assemble
 //! bpftool batch [OPTIONS] [FILE|-]  JSON-lines cases through bpf(), one JSON line per case
 //! ```
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 /// The objects bpftool knows, as `main.c`'s `cmds[]`.
 const CMDS: &[Cmd] = &[
-    Cmd { name: "prog", func: prog::do_prog, help: "prog asm-roundtrip FILE" },
+    Cmd { name: "prog", func: prog::do_prog, help: "prog { load | asm-roundtrip } FILE ..." },
     Cmd { name: "batch", func: batch_cmd::do_batch, help: batch_cmd::HELP },
 ];
 
