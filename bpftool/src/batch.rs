@@ -24,6 +24,7 @@
 //! of a level-0 case, statistics and error-line parsing, and the test-run
 //! style and packet padding per program type.
 
+use bpf_core::uapi::BpfAttrMapCreate;
 use serde_json::{json, Map, Value};
 use std::io::{BufRead, Write};
 use std::time::Instant;
@@ -406,6 +407,31 @@ pub struct MapCreate {
     pub map_extra: u64,
     /// `map_name` (at most 15 bytes).
     pub name: Vec<u8>,
+}
+
+impl MapCreate {
+    /// The `BPF_MAP_CREATE` attribute both backends pass to their `bpf()`.
+    pub fn to_attr(&self) -> BpfAttrMapCreate {
+        BpfAttrMapCreate {
+            map_type: self.map_type,
+            key_size: self.key_size,
+            value_size: self.value_size,
+            max_entries: self.max_entries,
+            map_flags: self.map_flags,
+            inner_map_fd: self.inner_map_fd,
+            map_name: obj_name16(&self.name),
+            map_extra: self.map_extra,
+            ..Default::default()
+        }
+    }
+}
+
+/// A `char name[BPF_OBJ_NAME_LEN]` field: at most 15 bytes and a NUL.
+pub fn obj_name16(n: &[u8]) -> [u8; 16] {
+    let mut out = [0u8; 16];
+    let len = n.len().min(15);
+    out[..len].copy_from_slice(&n[..len]);
+    out
 }
 
 /// `BPF_PROG_LOAD`'s arguments.

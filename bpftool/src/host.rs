@@ -8,10 +8,10 @@
 //! ([`bpf_core::uapi::attr`]) and their pointers point into buffers this
 //! module owns for the duration of the call.
 
-use crate::batch::{BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply};
-use bpf_core::uapi::attr::{
-    BpfAttrInfo, BpfAttrMapCreate, BpfAttrMapElem, BpfAttrProgLoad, BpfAttrTestRun, BpfProgInfo,
+use crate::batch::{
+    obj_name16, BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply,
 };
+use bpf_core::uapi::attr::{BpfAttrInfo, BpfAttrMapElem, BpfAttrProgLoad, BpfAttrTestRun, BpfProgInfo};
 
 const BPF_MAP_CREATE: i64 = 0;
 const BPF_MAP_UPDATE_ELEM: i64 = 2;
@@ -54,13 +54,6 @@ fn sys_bpf(cmd: i64, attr: &mut [u8]) -> Result<i64, Errno> {
 #[cfg(not(target_os = "linux"))]
 fn sys_bpf(_cmd: i64, _attr: &mut [u8]) -> Result<i64, Errno> {
     Err(38) // ENOSYS
-}
-
-fn name16(n: &[u8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    let len = n.len().min(15);
-    out[..len].copy_from_slice(&n[..len]);
-    out
 }
 
 fn addr(b: &[u8]) -> u64 {
@@ -146,17 +139,7 @@ pub fn kern_version() -> u32 {
 
 impl BpfBackend for HostBpf {
     fn map_create(&mut self, m: &MapCreate) -> Result<i32, Errno> {
-        let attr = BpfAttrMapCreate {
-            map_type: m.map_type,
-            key_size: m.key_size,
-            value_size: m.value_size,
-            max_entries: m.max_entries,
-            map_flags: m.map_flags,
-            inner_map_fd: m.inner_map_fd,
-            map_name: name16(&m.name),
-            map_extra: m.map_extra,
-            ..Default::default()
-        };
+        let attr = m.to_attr();
         sys_bpf(BPF_MAP_CREATE, &mut attr.to_bytes()).map(|fd| fd as i32)
     }
 
@@ -178,7 +161,7 @@ impl BpfBackend for HostBpf {
             log_buf: if log.is_empty() { 0 } else { log.as_mut_ptr() as u64 },
             kern_version: p.kern_version,
             prog_flags: p.prog_flags,
-            prog_name: name16(&p.name),
+            prog_name: obj_name16(&p.name),
             expected_attach_type: p.expected_attach_type,
             attach_btf_id: p.attach_btf_id,
             fd_array: if p.fd_array.is_empty() { 0 } else { p.fd_array.as_ptr() as u64 },

@@ -6,7 +6,7 @@
 //! batch, and fds, ids and maps live as long as it does.
 
 use crate::batch::{BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply};
-use bpf_core::uapi::{insns_from_bytes, BpfAttrMapCreate, BpfInsn, BpfProgType};
+use bpf_core::uapi::{insns_from_bytes, BpfInsn, BpfProgType};
 use bpf_syscall::{Bpf, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
 
 /// The project's `bpf()`: one kernel, one root task.
@@ -33,29 +33,9 @@ impl ProjectBpf {
     }
 }
 
-fn name16(n: &[u8]) -> [u8; 16] {
-    let mut out = [0u8; 16];
-    let len = n.len().min(15);
-    out[..len].copy_from_slice(&n[..len]);
-    out
-}
-
 impl BpfBackend for ProjectBpf {
     fn map_create(&mut self, m: &MapCreate) -> Result<i32, Errno> {
-        let opts = MapCreateOpts {
-            attr: BpfAttrMapCreate {
-                map_type: m.map_type,
-                key_size: m.key_size,
-                value_size: m.value_size,
-                max_entries: m.max_entries,
-                map_flags: m.map_flags,
-                inner_map_fd: m.inner_map_fd,
-                map_name: name16(&m.name),
-                map_extra: m.map_extra,
-                ..Default::default()
-            },
-            excl_prog_hash: None,
-        };
+        let opts = MapCreateOpts { attr: m.to_attr(), excl_prog_hash: None };
         self.bpf().map_create(&opts).map_err(|e| e.0)
     }
 

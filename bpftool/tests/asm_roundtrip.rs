@@ -1,20 +1,10 @@
 //! `bpftool prog asm-roundtrip`, run as a user runs it: the README's
 //! first command on the bundled example, and its failures.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bpftool lives in the repository").to_path_buf()
-}
-
-fn bpftool(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpftool")).args(args).current_dir(root()).output().expect("run bpftool")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{bpftool, root, text};
 
 /// The bytes of `bpftool/examples/sum.s`: kernel_oracle.py's builtin
 /// `sum_1_to_1000`, which Linux 6.18.44 accepts (3003 insns processed)

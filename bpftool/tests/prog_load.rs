@@ -1,20 +1,8 @@
 //! `bpftool prog load`, run as a user runs it: the README's first command
 //! on the bundled example, a refused program, and bad usage.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("bpftool lives in the repository").to_path_buf()
-}
-
-fn bpftool(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bpftool")).args(args).current_dir(root()).output().expect("run bpftool")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
+mod common;
+use common::{bpftool, text};
 
 /// What Linux 6.18.44 reports for `sum.s` loaded as a socket filter
 /// (`kernel_oracle.py`, 2026-12-02): the level-1 log, the tag and the
