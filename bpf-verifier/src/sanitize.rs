@@ -99,7 +99,7 @@ impl BpfVerifierEnv<'_> {
         let (max, ptr_limit): (u32, u32) = match ptr.type_ {
             PTR_TO_STACK => {
                 // offset 0 is out of bounds, but a start for the left direction
-                let max = MAX_BPF_STACK as u32 + u32::from(mask_to_left);
+                let max = MAX_BPF_STACK + u32::from(mask_to_left);
                 (max, (ptr.var_off.value as i64).wrapping_add(i64::from(ptr.off)).wrapping_neg() as u32)
             }
             PTR_TO_MAP_VALUE => {

@@ -1281,7 +1281,7 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
             }
         }
         if c.test_run {
-            let tr = do_test_run(b, fd, &c, &mut warnings);
+            let tr = do_test_run(b, fd, c, &mut warnings);
             rec.insert("retval".into(), tr.get("retval").cloned().unwrap_or(Value::Null));
             rec.insert("duration_ns".into(), tr.get("duration_ns").cloned().unwrap_or(Value::Null));
             rec.insert("test_run".into(), Value::Object(tr));

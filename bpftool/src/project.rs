@@ -162,3 +162,33 @@ impl BpfBackend for ProjectBpf {
 
 /// The uid unprivileged cases run as (`nobody`).
 pub const UNPRIV_UID: u32 = 65534;
+
+#[cfg(test)]
+mod unpriv_tests {
+    use super::*;
+    use crate::batch::{run_case, BatchOpts};
+    use serde_json::json;
+
+    #[test]
+    fn unpriv_cases_run_without_capabilities_and_root_comes_back() {
+        // r1 = 0; l: r1 += 1; if r1 < 4 goto l; r0 = r1; exit: a bounded loop
+        // root may load, a back-edge for an unprivileged loader
+        let insns = "b701000000000000\
+                     0701000001000000\
+                     a501feff04000000\
+                     bf10000000000000\
+                     9500000000000000";
+        let mut b = ProjectBpf::new().unwrap();
+        let opts = BatchOpts { test_run: false, ..BatchOpts::default() };
+        let unpriv = run_case(&mut b, &json!({"name": "u", "insns": insns, "unpriv": true}), 0, &opts);
+        assert_eq!(unpriv["accepted"], false, "{unpriv:?}");
+        assert_eq!(unpriv["error_line"], "back-edge from insn 2 to 1");
+        assert_eq!(unpriv["unpriv"], true);
+        let root = run_case(&mut b, &json!({"name": "r", "insns": insns}), 1, &opts);
+        assert_eq!(root["accepted"], true, "{root:?}");
+        // the project kernel's sysctl is back to its default
+        assert_eq!(b.kernel.sysctls().unprivileged_bpf_disabled, 2);
+        let xdp = run_case(&mut b, &json!({"insns": insns, "prog_type": "xdp", "unpriv": true}), 2, &opts);
+        assert_eq!(xdp["errno_name"], "EPERM");
+    }
+}

@@ -778,6 +778,19 @@ log:
     }
 
     #[test]
+    fn caps_none_makes_cases_unprivileged() {
+        let text = "caps: none\n\n=== a\n--- program\nexit\n\n=== b\ncaps: root\n--- program\nexit\n";
+        let f = CorpusFile::parse(Path::new("x/unpriv.bpft"), text).unwrap();
+        assert!(f.unpriv);
+        assert!(f.cases[0].unpriv && !f.cases[1].unpriv);
+        assert_eq!(f.cases[0].to_json()["unpriv"], true);
+        assert!(f.cases[1].to_json().get("unpriv").is_none());
+        assert_eq!(f.render(None, &[]), text);
+        let e = CorpusFile::parse(Path::new("t.bpft"), "=== a\ncaps: some\n--- program\nexit\n").unwrap_err();
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
     fn errors_name_the_line() {
         let bad = "=== a\nprog_type: xdp\n--- program\n r0 = bogus\n exit\n";
         let e = CorpusFile::parse(Path::new("t.bpft"), bad).unwrap_err();
