@@ -248,6 +248,17 @@ impl<'a> BpfVerifierEnv<'a> {
         match bpf_op(insn.code) {
             BPF_EXIT => Ok(Visit::Done),
             BPF_CALL => {
+                if is_async_callback_calling_insn(&insn) {
+                    self.mark_prune_point(t);
+                }
+                if is_sync_callback_calling_insn(&insn) {
+                    // a checkpoint before the call, whether or not the
+                    // helper is available to this program
+                    self.insn_aux_data[t].calls_callback = true;
+                    self.insn_aux_data[t].force_checkpoint = true;
+                    self.mark_prune_point(t);
+                    self.mark_jmp_point(t);
+                }
                 if insn.is_helper_call() {
                     if let Some(proto) = self.helper_proto(insn.imm) {
                         if proto.might_sleep {
@@ -324,4 +335,20 @@ impl<'a> BpfVerifierEnv<'a> {
         self.prog.aux.might_sleep = self.subprog_info[0].might_sleep;
         Ok(())
     }
+}
+
+/// Mirrors `kernel/bpf/verifier.c:is_sync_callback_calling_insn()` for
+/// helpers: calls whose callback runs before the helper returns.
+fn is_sync_callback_calling_insn(insn: &BpfInsn) -> bool {
+    use bpf_core::uapi::enums::*;
+    insn.is_helper_call()
+        && [BPF_FUNC_for_each_map_elem, BPF_FUNC_find_vma, BPF_FUNC_loop, BPF_FUNC_user_ringbuf_drain]
+            .iter()
+            .any(|f| f.0 as i32 == insn.imm)
+}
+
+/// Mirrors `kernel/bpf/verifier.c:is_async_callback_calling_insn()` for
+/// helpers: `bpf_timer_set_callback`.
+fn is_async_callback_calling_insn(insn: &BpfInsn) -> bool {
+    insn.is_helper_call() && bpf_core::uapi::enums::BPF_FUNC_timer_set_callback.0 as i32 == insn.imm
 }

@@ -392,6 +392,9 @@ impl<'a> BpfVerifierEnv<'a> {
             __mark_reg_unknown(self.bpf_capable, dst);
             return Ok(());
         }
+        if crate::sanitize::sanitize_needed(opcode) {
+            self.sanitize_val_alu(insn)?;
+        }
         if (opcode == BPF_AND || opcode == BPF_OR) && src.var_off.is_const() {
             self.maybe_fork_scalars(insn, dst)?;
         }
@@ -603,6 +606,15 @@ impl<'a> BpfVerifierEnv<'a> {
             return Err(EINVAL);
         }
         __mark_reg32_unbounded(&mut dst);
+        let mut info = crate::sanitize::BpfSanitizeInfo::default();
+        let sanitize = crate::sanitize::sanitize_needed(opcode);
+        if sanitize {
+            let ptr_for_sim = if off_is_dst { *ptr_reg } else { dst };
+            if let Err(r) = self.sanitize_ptr_alu(insn, &ptr_for_sim, off_reg, !off_is_dst, &mut info, false)
+            {
+                return Err(self.sanitize_err(insn, r, Some(off_is_dst)));
+            }
+        }
         let copy_raw = |d: &mut BpfRegState| {
             d.range = ptr_reg.range;
             d.map_idx = ptr_reg.map_idx;
@@ -731,6 +743,11 @@ impl<'a> BpfVerifierEnv<'a> {
         reg_bounds_sync(&mut dst);
         self.regs()[dstno as usize] = dst;
         self.sanitize_check_bounds(dstno)?;
+        if sanitize {
+            if let Err(r) = self.sanitize_ptr_alu(insn, &dst, off_reg, true, &mut info, true) {
+                return Err(self.sanitize_err(insn, r, Some(off_is_dst)));
+            }
+        }
         Ok(())
     }
 
@@ -901,13 +918,22 @@ impl<'a> BpfVerifierEnv<'a> {
             }
         }
         if pred == 1 {
-            // only the jump is possible
+            // only the jump is possible; without bypass_spec_v1 the
+            // fall-through is still walked, as a mispredicted path
+            if !self.bypass_spec_v1 {
+                let idx = self.insn_idx;
+                self.sanitize_speculative_path(Some(insn), idx + 1, idx)?;
+            }
             if self.log.level & BPF_LOG_LEVEL != 0 {
                 self.print_insn_state();
             }
             self.insn_idx += i32::from(insn.off);
             return Ok(());
         } else if pred == 0 {
+            if !self.bypass_spec_v1 {
+                let idx = self.insn_idx;
+                self.sanitize_speculative_path(Some(insn), idx + i32::from(insn.off) + 1, idx)?;
+            }
             if self.log.level & BPF_LOG_LEVEL != 0 {
                 self.print_insn_state();
             }
@@ -1401,16 +1427,37 @@ impl<'a> BpfVerifierEnv<'a> {
                     self.prev_insn_print_pos = self.log.end_pos - self.prev_log_pos;
                     self.prev_log_pos = self.log.end_pos;
                 }
-                self.insn_aux_data[idx].seen = true;
+                // sanitize_mark_insn_seen: a speculative path alone keeps
+                // an insn dead
+                if !self.cur_state.speculative {
+                    self.insn_aux_data[idx].seen = true;
+                }
                 prev_insn_idx = self.insn_idx;
-                self.bpf_reset_stack_write_marks(idx as u32);
-                match self.do_check_insn(&mut do_print_state)? {
-                    InsnResult::Next => {
-                        self.bpf_commit_stack_write_marks();
-                        continue;
-                    }
-                    InsnResult::Exit => {
-                        self.bpf_commit_stack_write_marks();
+                // a barrier ends the speculative path here
+                if !(self.cur_state.speculative && self.insn_aux_data[idx].nospec) {
+                    self.bpf_reset_stack_write_marks(idx as u32);
+                    match self.do_check_insn(&mut do_print_state) {
+                        Ok(InsnResult::Next) => {
+                            self.bpf_commit_stack_write_marks();
+                            let nospec_result = self.insn_aux_data[idx].nospec_result;
+                            if !(self.cur_state.speculative && nospec_result) {
+                                continue;
+                            }
+                        }
+                        Ok(InsnResult::Exit) => {
+                            self.bpf_commit_stack_write_marks();
+                        }
+                        Err(e)
+                            if crate::sanitize::error_recoverable_with_nospec(e)
+                                && self.cur_state.speculative =>
+                        {
+                            // a barrier before this insn keeps the
+                            // mispredicted path from reaching it
+                            self.bpf_commit_stack_write_marks();
+                            self.insn_aux_data[idx].nospec = true;
+                            self.insn_aux_data[idx].alu_state = 0;
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
             }

@@ -147,6 +147,9 @@ pub struct BpfVerifierEnv<'a> {
     pub bypass_spec_v1: bool,
     /// `bypass_spec_v4` (`CAP_PERFMON`).
     pub bypass_spec_v4: bool,
+    /// `explore_alu_limits`: a pointer was moved by an unknown scalar
+    /// without `bypass_spec_v1`; state pruning compares scalars exactly.
+    pub explore_alu_limits: bool,
     /// `strict_alignment`.
     pub strict_alignment: bool,
     /// `test_state_freq`.

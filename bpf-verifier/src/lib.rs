@@ -29,6 +29,7 @@ pub mod log;
 pub mod mem;
 pub mod ops;
 pub mod precision;
+pub mod sanitize;
 pub mod standalone;
 pub mod state;
 pub mod states;
@@ -402,6 +403,7 @@ pub fn bpf_check(
         allow_uninit_stack: perfmon,
         bypass_spec_v1: perfmon,
         bypass_spec_v4: perfmon,
+        explore_alu_limits: false,
         strict_alignment: false,
         test_state_freq: false,
         test_reg_invariants: false,

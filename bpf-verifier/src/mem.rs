@@ -416,6 +416,17 @@ impl<'a> BpfVerifierEnv<'a> {
         let cf = self.curframe();
         let reg =
             if value_regno >= 0 { Some(self.cur_state.frame[cf].regs[value_regno as usize]) } else { None };
+        if !self.bypass_spec_v4 {
+            // Spectre v4: a store that may be bypassed over a typed slot
+            // gets a barrier after it (the kernel looks at slot_type[0..size])
+            let s = &self.cur_state.frame[frame].stack[spi];
+            let sanitize = reg.is_some_and(|r| is_spillable_regtype(r.type_))
+                || (0..size as usize)
+                    .any(|i| s.slot_type[i] != slot::STACK_MISC && s.slot_type[i] != slot::STACK_ZERO);
+            if sanitize {
+                self.insn_aux_data[insn_idx as usize].nospec_result = true;
+            }
+        }
         if off % 8 == 0 && size == 8 {
             self.liveness.mark_stack_write(frameno, 1u64 << spi);
         }

@@ -472,6 +472,10 @@ pub struct BpfInsnAuxData {
     pub nospec: bool,
     /// A barrier after the insn (`nospec_result`).
     pub nospec_result: bool,
+    /// How pointer arithmetic here is masked (`alu_state`, `BPF_ALU_*`).
+    pub alu_state: u8,
+    /// The masking limit (`alu_limit`).
+    pub alu_limit: u32,
     /// `BPF_PROG_TYPE` specific conversion is needed (`needs_zext` etc.).
     pub needs_zext: bool,
     /// Strongly connected component (`scc`).

@@ -65,11 +65,14 @@ const BPF_ID_MAP_SIZE: usize = (MAX_BPF_REG + 64) * MAX_FRAMES;
 pub struct IdMap {
     map: Vec<(u32, u32)>,
     tmp_id_gen: u32,
+    /// `env->explore_alu_limits`: scalars must match exactly (see
+    /// `sanitize::sanitize_ptr_alu`).
+    explore_alu_limits: bool,
 }
 
 impl IdMap {
     fn new(id_gen: u32) -> Self {
-        IdMap { map: Vec::with_capacity(16), tmp_id_gen: id_gen }
+        IdMap { map: Vec::with_capacity(16), tmp_id_gen: id_gen, explore_alu_limits: false }
     }
     /// Mirrors `kernel/bpf/verifier.c:check_ids()`: ids must map one to one.
     fn check_ids(&mut self, old_id: u32, cur_id: u32) -> bool {
@@ -175,6 +178,10 @@ pub fn regsafe(
     }
     match base_type(old.type_) {
         SCALAR_VALUE => {
+            if idmap.explore_alu_limits {
+                // masking limits may differ on any other value: exact match
+                return value_equal(old, cur) && idmap.check_scalar_ids(old.id, cur.id);
+            }
             // without precision tracking every scalar counts as precise
             if precision && !old.precise && exact == ExactLevel::NotExact {
                 return true;
@@ -360,6 +367,7 @@ impl<'a> BpfVerifierEnv<'a> {
             return false;
         }
         let mut idmap = IdMap::new(self.id_gen);
+        idmap.explore_alu_limits = self.explore_alu_limits;
         // a speculative state never proves a real path safe
         if old.speculative && !cur.speculative {
             return false;
@@ -847,6 +855,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let old = self.sl_state(old).clone();
         let cap = self.bpf_capable;
         let mut idmap = IdMap::new(self.id_gen);
+        idmap.explore_alu_limits = self.explore_alu_limits;
         for fr in (0..=old.curframe as usize).rev() {
             if fr >= cur.frame.len() {
                 continue;

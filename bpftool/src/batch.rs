@@ -547,6 +547,17 @@ pub trait BpfBackend {
     fn possible_cpus(&self) -> usize;
     /// `KERNEL_VERSION` of the kernel, the default `kern_version`.
     fn kern_version(&self) -> u32;
+    /// Makes the following calls those of an unprivileged user (no
+    /// capabilities; a case with `"unpriv": true`), or, with `false`, of
+    /// root again. `Err` says why this backend cannot (the default: it
+    /// only runs as root).
+    fn set_unprivileged(&mut self, on: bool) -> Result<(), String> {
+        if on {
+            Err("this backend cannot run a case unprivileged".into())
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Defaults a case does not set (the oracle's command-line options).
@@ -620,6 +631,7 @@ struct Case {
     test_flags: u32,
     test_cpu: u32,
     patch_maps: bool,
+    unpriv: bool,
     maps: Vec<MapSpec>,
 }
 
@@ -789,6 +801,7 @@ fn normalize_case(raw: &Value, index: usize, opts: &BatchOpts, kern_version: u32
         test_flags: u32_field(o.get("test_flags"), 0, "test_flags")?,
         test_cpu: u32_field(o.get("test_cpu"), 0, "test_cpu")?,
         patch_maps: bool_field(o.get("patch_maps"), true),
+        unpriv: bool_field(o.get("unpriv"), false),
         maps: Vec::new(),
     };
     let maps = match o.get("maps") {
@@ -1162,6 +1175,34 @@ pub fn run_case(b: &mut dyn BpfBackend, raw: &Value, index: usize, opts: &BatchO
             return r;
         }
     };
+    if !c.unpriv {
+        return run_normalized(b, &c, opts);
+    }
+    if let Err(e) = b.set_unprivileged(true) {
+        let mut r = Map::new();
+        r.insert("name".into(), json!(c.name));
+        if let Some(m) = &c.meta {
+            r.insert("meta".into(), m.clone());
+        }
+        r.insert("accepted".into(), Value::Null);
+        r.insert("unpriv_refused".into(), json!(e));
+        return r;
+    }
+    // Put root back even when the backend panics: the next case may be root's.
+    struct Restore<'a>(&'a mut dyn BpfBackend);
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.set_unprivileged(false);
+        }
+    }
+    let g = Restore(b);
+    let mut rec = run_normalized(&mut *g.0, &c, opts);
+    rec.insert("unpriv".into(), json!(true));
+    rec
+}
+
+/// [`run_case`] after `normalize_case`, as whoever the backend runs as.
+fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<String, Value> {
     let mut rec = Map::new();
     rec.insert("name".into(), json!(c.name));
     if let Some(m) = &c.meta {
@@ -1266,7 +1307,7 @@ pub fn run_case(b: &mut dyn BpfBackend, raw: &Value, index: usize, opts: &BatchO
             }
         }
         if c.test_run {
-            let tr = do_test_run(b, fd, &c, &mut warnings);
+            let tr = do_test_run(b, fd, c, &mut warnings);
             rec.insert("retval".into(), tr.get("retval").cloned().unwrap_or(Value::Null));
             rec.insert("duration_ns".into(), tr.get("duration_ns").cloned().unwrap_or(Value::Null));
             rec.insert("test_run".into(), Value::Object(tr));

@@ -260,4 +260,64 @@ impl BpfBackend for HostBpf {
     fn kern_version(&self) -> u32 {
         self.kern_version
     }
+
+    /// Unprivileged: this thread's effective uid becomes 65534 (the real
+    /// and saved uids stay 0, so the kernel clears only the effective
+    /// capabilities and root can come back); only this thread changes (the
+    /// raw system call, not libc's process-wide `setresuid`). Refused
+    /// unless this process is root and `kernel.unprivileged_bpf_disabled`
+    /// is 0 (`cargo xtask corpus --record` sets it for its run only).
+    fn set_unprivileged(&mut self, on: bool) -> Result<(), String> {
+        set_thread_euid(if on { Some(UNPRIV_UID) } else { None })
+    }
+}
+
+/// The uid unprivileged cases run as (`nobody`).
+const UNPRIV_UID: u32 = 65534;
+
+#[cfg(target_os = "linux")]
+fn set_thread_euid(uid: Option<u32>) -> Result<(), String> {
+    const KEEP: libc::c_long = -1;
+    let setresuid = |euid: libc::c_long| {
+        // SAFETY: setresuid takes three integers and touches no memory of
+        // ours; the raw call changes the calling thread's credentials only.
+        let r = unsafe { libc::syscall(libc::SYS_setresuid, KEEP, euid, KEEP) };
+        if r < 0 {
+            Err(std::io::Error::last_os_error().to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let Some(uid) = uid else { return setresuid(0) };
+    let sysctl = std::fs::read_to_string("/proc/sys/kernel/unprivileged_bpf_disabled")
+        .map_err(|e| format!("kernel.unprivileged_bpf_disabled: {e}"))?;
+    if sysctl.trim() != "0" {
+        return Err(format!(
+            "kernel.unprivileged_bpf_disabled is {}: unprivileged bpf() is off on this machine",
+            sysctl.trim()
+        ));
+    }
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+    if !status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")) {
+        return Err("not running as root: cannot switch to an unprivileged user and back".into());
+    }
+    setresuid(uid as libc::c_long)?;
+    let status = std::fs::read_to_string("/proc/thread-self/status").unwrap_or_default();
+    let cap_eff_zero = status.lines().any(|l| {
+        l.starts_with("CapEff:")
+            && l.split_whitespace().nth(1).is_some_and(|v| v.trim_start_matches('0').is_empty())
+    });
+    if !cap_eff_zero {
+        let _ = setresuid(0);
+        return Err("effective capabilities remain after dropping to an unprivileged uid".into());
+    }
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_thread_euid(uid: Option<u32>) -> Result<(), String> {
+    match uid {
+        Some(_) => Err("unprivileged runs need Linux".into()),
+        None => Ok(()),
+    }
 }

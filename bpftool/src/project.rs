@@ -7,12 +7,14 @@
 
 use crate::batch::{BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply};
 use bpf_core::uapi::{insns_from_bytes, BpfInsn, BpfProgType};
-use bpf_syscall::{Bpf, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
+use bpf_syscall::{Bpf, Cred, Kernel, MapCreateOpts, ProgLoadOpts, Task, TestRunOpts};
 
 /// The project's `bpf()`: one kernel, one root task.
 pub struct ProjectBpf {
     kernel: Kernel,
     task: Task,
+    /// `kernel.unprivileged_bpf_disabled` before an unprivileged case set it to 0.
+    saved_unpriv_sysctl: Option<u32>,
 }
 
 impl std::fmt::Debug for ProjectBpf {
@@ -25,7 +27,7 @@ impl ProjectBpf {
     /// A fresh kernel and a root task. (`Result` for backends that can be
     /// unavailable; this one always is available.)
     pub fn new() -> Result<ProjectBpf, String> {
-        Ok(ProjectBpf { kernel: Kernel::new(), task: Task::root() })
+        Ok(ProjectBpf { kernel: Kernel::new(), task: Task::root(), saved_unpriv_sysctl: None })
     }
 
     fn bpf(&self) -> Bpf<'_> {
@@ -113,5 +115,60 @@ impl BpfBackend for ProjectBpf {
 
     fn kern_version(&self) -> u32 {
         crate::host::kern_version()
+    }
+
+    /// An unprivileged case runs as `nobody` (uid 65534, no capabilities)
+    /// with `kernel.unprivileged_bpf_disabled` at 0, as the corpus records
+    /// them; root again puts the sysctl back to what it was.
+    fn set_unprivileged(&mut self, on: bool) -> Result<(), String> {
+        let root = Cred::root();
+        if on {
+            self.saved_unpriv_sysctl = Some(self.kernel.sysctls().unprivileged_bpf_disabled);
+            self.kernel
+                .sysctl_write(&root, "kernel.unprivileged_bpf_disabled", 0)
+                .map_err(|e| format!("kernel.unprivileged_bpf_disabled=0 refused ({e:?})"))?;
+            self.task.set_cred(Cred::user(UNPRIV_UID));
+        } else {
+            self.task.set_cred(root);
+            if let Some(v) = self.saved_unpriv_sysctl.take() {
+                self.kernel
+                    .sysctl_write(&root, "kernel.unprivileged_bpf_disabled", v as i64)
+                    .map_err(|e| format!("kernel.unprivileged_bpf_disabled={v} refused ({e:?})"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The uid unprivileged cases run as (`nobody`).
+pub const UNPRIV_UID: u32 = 65534;
+
+#[cfg(test)]
+mod unpriv_tests {
+    use super::*;
+    use crate::batch::{run_case, BatchOpts};
+    use serde_json::json;
+
+    #[test]
+    fn unpriv_cases_run_without_capabilities_and_root_comes_back() {
+        // r1 = 0; l: r1 += 1; if r1 < 4 goto l; r0 = r1; exit: a bounded loop
+        // root may load, a back-edge for an unprivileged loader
+        let insns = "b701000000000000\
+                     0701000001000000\
+                     a501feff04000000\
+                     bf10000000000000\
+                     9500000000000000";
+        let mut b = ProjectBpf::new().unwrap();
+        let opts = BatchOpts { test_run: false, ..BatchOpts::default() };
+        let unpriv = run_case(&mut b, &json!({"name": "u", "insns": insns, "unpriv": true}), 0, &opts);
+        assert_eq!(unpriv["accepted"], false, "{unpriv:?}");
+        assert_eq!(unpriv["error_line"], "back-edge from insn 2 to 1");
+        assert_eq!(unpriv["unpriv"], true);
+        let root = run_case(&mut b, &json!({"name": "r", "insns": insns}), 1, &opts);
+        assert_eq!(root["accepted"], true, "{root:?}");
+        // the project kernel's sysctl is back to its default
+        assert_eq!(b.kernel.sysctls().unprivileged_bpf_disabled, 2);
+        let xdp = run_case(&mut b, &json!({"insns": insns, "prog_type": "xdp", "unpriv": true}), 2, &opts);
+        assert_eq!(xdp["errno_name"], "EPERM");
     }
 }

@@ -101,7 +101,19 @@ pub fn conformance_dir() -> Result<PathBuf, String> {
 /// When the oracle ran and broke: another exit status, output that is not
 /// JSON lines, or not one line per case.
 pub fn run_oracle(oracle: &Path, args: &[&str], cases: &[Value]) -> Result<Vec<Value>, String> {
-    let mut child = Command::new("python3")
+    run_oracle_with(Command::new("python3"), oracle, args, cases)
+}
+
+/// [`run_oracle`] through `cmd`, a command that runs a Python 3
+/// interpreter with the oracle as its first argument (for instance one
+/// that drops privileges first: `setpriv ... /usr/bin/python3`).
+pub fn run_oracle_with(
+    mut cmd: Command,
+    oracle: &Path,
+    args: &[&str],
+    cases: &[Value],
+) -> Result<Vec<Value>, String> {
+    let mut child = cmd
         .arg(oracle)
         .args(args)
         .stdin(Stdio::piped())

@@ -158,6 +158,10 @@ pub struct Case {
     /// `false` when the program must not be run (its result is an
     /// address or otherwise differs per run).
     pub test_run: bool,
+    /// `caps: none`: the loader is an unprivileged user (no `CAP_BPF`,
+    /// `CAP_PERFMON`, `CAP_SYS_ADMIN`, `CAP_NET_ADMIN`), and the kernel was
+    /// recorded from one; `caps: root` (the default) is the root loader.
+    pub unpriv: bool,
     /// The assembled program.
     pub insns: Vec<BpfInsn>,
     /// The program as written.
@@ -201,6 +205,9 @@ impl Case {
         if !self.test_run {
             o.insert("test_run".into(), json!(false));
         }
+        if self.unpriv {
+            o.insert("unpriv".into(), json!(true));
+        }
         o.insert("meta".into(), json!({"corpus": "verifier", "section": self.section, "line": self.line}));
         Value::Object(o)
     }
@@ -215,6 +222,9 @@ pub struct CorpusFile {
     pub section: String,
     /// The kernel the expectations came from (`kernel:` line), if recorded.
     pub kernel: Option<String>,
+    /// The preamble's `caps:` line: `none` makes every case of the file
+    /// unprivileged unless it says `caps: root`.
+    pub unpriv: bool,
     /// Lines before the first case, verbatim.
     preamble: Vec<String>,
     /// The cases in file order.
@@ -248,6 +258,7 @@ impl CorpusFile {
             path: path.to_path_buf(),
             section: section.clone(),
             kernel: None,
+            unpriv: false,
             preamble: vec![],
             cases: vec![],
         };
@@ -255,6 +266,9 @@ impl CorpusFile {
         while i < lines.len() && !lines[i].starts_with("=== ") {
             if let Some(k) = lines[i].strip_prefix("kernel:") {
                 file.kernel = Some(k.trim().to_string());
+            }
+            if let Some(c) = lines[i].strip_prefix("caps:") {
+                file.unpriv = parse_caps(c.trim()).map_err(|m| err(i + 1, m))?;
             }
             file.preamble.push(lines[i].to_string());
             i += 1;
@@ -281,6 +295,7 @@ impl CorpusFile {
                 prog_flags: None,
                 expected_attach_type: None,
                 test_run: true,
+                unpriv: file.unpriv,
                 insns: vec![],
                 program: String::new(),
                 expect: None,
@@ -317,6 +332,7 @@ impl CorpusFile {
                                 }
                             }
                         }
+                        "caps" => case.unpriv = parse_caps(v).map_err(bad)?,
                         "expected_attach_type" => {
                             case.expected_attach_type =
                                 Some(parse_u32(v).map(|n| json!(n)).unwrap_or_else(|| json!(v)))
@@ -471,6 +487,15 @@ fn parse_raw(rest: &str) -> Result<BpfInsn, String> {
     Ok(BpfInsn::new(code, dst, src, off, imm))
 }
 
+/// `caps: none` (an unprivileged loader: `true`) or `caps: root`.
+fn parse_caps(v: &str) -> Result<bool, String> {
+    match v {
+        "none" => Ok(true),
+        "root" => Ok(false),
+        _ => Err(format!("caps: expected `none` or `root`, found `{v}`")),
+    }
+}
+
 /// Hex with optional blanks, lower-cased, whitespace removed.
 fn hex_field(v: &str) -> Result<String, String> {
     let h: String = v.split_whitespace().collect::<String>().to_ascii_lowercase();
@@ -509,6 +534,88 @@ pub fn all_cases(files: &[CorpusFile]) -> Vec<&Case> {
     files.iter().flat_map(|f| f.cases.iter()).collect()
 }
 
+/// The user unprivileged cases are recorded as (`nobody`).
+const UNPRIV_UID: u32 = 65534;
+
+/// `kernel.unprivileged_bpf_disabled`.
+const UNPRIV_SYSCTL: &str = "/proc/sys/kernel/unprivileged_bpf_disabled";
+
+fn read_unpriv_sysctl() -> Result<u32, String> {
+    let v = std::fs::read_to_string(UNPRIV_SYSCTL).map_err(|e| format!("{UNPRIV_SYSCTL}: {e}"))?;
+    v.trim().parse().map_err(|_| format!("{UNPRIV_SYSCTL}: unexpected `{}`", v.trim()))
+}
+
+fn effective_uid() -> Option<u32> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_whitespace().nth(2)?.parse().ok()
+}
+
+/// Puts `kernel.unprivileged_bpf_disabled` back to the value it had when
+/// dropped, whatever happened in between.
+struct RestoreSysctl(u32);
+
+impl Drop for RestoreSysctl {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::write(UNPRIV_SYSCTL, format!("{}\n", self.0)) {
+            eprintln!("corpus: could not put {UNPRIV_SYSCTL} back to {}: {e}", self.0);
+        }
+    }
+}
+
+/// Runs `cases` through `kernel_oracle.py` as an unprivileged user, for
+/// the corpus cases that say `caps: none`.
+///
+/// As root: `kernel.unprivileged_bpf_disabled` is set to 0 for the run and
+/// put back afterwards (a value of 1 cannot be changed until reboot: then
+/// this fails, and 1 is never written), and the oracle runs under `setpriv
+/// --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all` with the
+/// system's `/usr/bin/python3` (a per-user Python install is often not
+/// readable by `nobody`). As another user: the oracle runs as that user,
+/// which must have no capabilities, when the sysctl is already 0.
+pub fn run_oracle_unprivileged(oracle: &Path, cases: &[Value]) -> Result<Vec<Value>, String> {
+    let before = read_unpriv_sysctl()?;
+    if effective_uid() != Some(0) {
+        if before != 0 {
+            return Err(format!(
+                "unprivileged cases: {UNPRIV_SYSCTL} is {before}; recording them needs root (to set it to 0 \
+                 for the run) or the sysctl at 0"
+            ));
+        }
+        return crate::oracle::run_oracle(oracle, &[], cases);
+    }
+    if before == 1 {
+        return Err(format!(
+            "unprivileged cases: {UNPRIV_SYSCTL} is 1, which keeps unprivileged bpf() off until reboot; \
+             they cannot be recorded on this machine"
+        ));
+    }
+    let python = ["/usr/bin/python3", "/usr/local/bin/python3"]
+        .into_iter()
+        .find(|p| Path::new(p).is_file())
+        .unwrap_or("python3");
+    let mut cmd = std::process::Command::new("setpriv");
+    cmd.args([
+        &format!("--reuid={UNPRIV_UID}"),
+        &format!("--regid={UNPRIV_UID}"),
+        "--clear-groups",
+        "--inh-caps=-all",
+        python,
+    ]);
+    // The unprivileged user may not be able to read the working directory.
+    cmd.current_dir("/");
+    let _restore = if before != 0 {
+        std::fs::write(UNPRIV_SYSCTL, "0\n")
+            .map_err(|e| format!("unprivileged cases: cannot set {UNPRIV_SYSCTL} to 0: {e}"))?;
+        Some(RestoreSysctl(before))
+    } else {
+        None
+    };
+    let oracle = oracle.canonicalize().unwrap_or_else(|_| oracle.to_path_buf());
+    crate::oracle::run_oracle_with(cmd, &oracle, &[], cases)
+        .map_err(|e| format!("unprivileged cases (setpriv as uid {UNPRIV_UID}): {e}"))
+}
+
 /// Runs every case of `files` through `kernel_oracle.py` and rewrites each
 /// file with the kernel's answers and the kernel's name. Returns a summary
 /// line per file.
@@ -517,10 +624,23 @@ pub fn record(files: &[CorpusFile], oracle: &Path) -> Result<Vec<String>, String
     let kernel = format!("{} (kernel_oracle.py --env)", crate::oracle::env_line(&env));
     let mut summary = Vec::new();
     for f in files {
-        let cases: Vec<Value> = f.cases.iter().map(Case::to_json).collect();
-        let results = crate::oracle::run_oracle(oracle, &[], &cases)?;
-        let outcomes: Vec<Option<Outcome>> =
-            results.iter().zip(&f.cases).map(|(r, c)| Some(Outcome::from_result(r, &c.insns))).collect();
+        let (unpriv, root): (Vec<&Case>, Vec<&Case>) = f.cases.iter().partition(|c| c.unpriv);
+        let root_json: Vec<Value> = root.iter().map(|c| c.to_json()).collect();
+        let unpriv_json: Vec<Value> = unpriv.iter().map(|c| c.to_json()).collect();
+        let mut root_results =
+            if root_json.is_empty() { vec![] } else { crate::oracle::run_oracle(oracle, &[], &root_json)? }
+                .into_iter();
+        let mut unpriv_results =
+            if unpriv_json.is_empty() { vec![] } else { run_oracle_unprivileged(oracle, &unpriv_json)? }
+                .into_iter();
+        let outcomes: Vec<Option<Outcome>> = f
+            .cases
+            .iter()
+            .map(|c| {
+                let r = if c.unpriv { unpriv_results.next() } else { root_results.next() };
+                r.map(|r| Outcome::from_result(&r, &c.insns))
+            })
+            .collect();
         let changed = f.cases.iter().zip(&outcomes).filter(|(c, o)| c.expect.as_ref() != o.as_ref()).count();
         let accepted =
             outcomes.iter().filter(|o| o.as_ref().is_some_and(|o| o.accepted == Some(true))).count();
@@ -655,6 +775,19 @@ log:
         let f2 = CorpusFile::parse(Path::new("x/alu.bpft"), &k).unwrap();
         assert_eq!(f2.kernel.as_deref(), Some("6.18 test"));
         assert_eq!(f2.render(Some("6.18 test"), &[]), k);
+    }
+
+    #[test]
+    fn caps_none_makes_cases_unprivileged() {
+        let text = "caps: none\n\n=== a\n--- program\nexit\n\n=== b\ncaps: root\n--- program\nexit\n";
+        let f = CorpusFile::parse(Path::new("x/unpriv.bpft"), text).unwrap();
+        assert!(f.unpriv);
+        assert!(f.cases[0].unpriv && !f.cases[1].unpriv);
+        assert_eq!(f.cases[0].to_json()["unpriv"], true);
+        assert!(f.cases[1].to_json().get("unpriv").is_none());
+        assert_eq!(f.render(None, &[]), text);
+        let e = CorpusFile::parse(Path::new("t.bpft"), "=== a\ncaps: some\n--- program\nexit\n").unwrap_err();
+        assert_eq!(e.line, 2);
     }
 
     #[test]

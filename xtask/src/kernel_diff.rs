@@ -562,8 +562,28 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
         );
         let kernel: Vec<Option<Outcome>> = match host.as_mut() {
             Some(h) => {
-                let first: Vec<Option<Outcome>> = run_side(h, c, &batch).into_iter().map(Some).collect();
-                let second: Vec<Option<Outcome>> = run_side(h, c, &batch).into_iter().map(Some).collect();
+                let mut first: Vec<Option<Outcome>> = run_side(h, c, &batch).into_iter().map(Some).collect();
+                let mut second: Vec<Option<Outcome>> = run_side(h, c, &batch).into_iter().map(Some).collect();
+                // Unprivileged cases (`caps: none`) run on the host only where
+                // this process can drop to an unprivileged user and back and
+                // the sysctl lets that user call bpf(); elsewhere their kernel
+                // side is the recording.
+                let unpriv: Vec<usize> =
+                    (0..c.cases.len()).filter(|&i| c.cases[i].json["unpriv"] == json!(true)).collect();
+                if !unpriv.is_empty() {
+                    if let Err(e) = h.set_unprivileged(true) {
+                        let _ = writeln!(
+                            out,
+                            "{} unprivileged cases: not run on the live kernel ({e}); their kernel side is the recording",
+                            unpriv.len()
+                        );
+                        for &i in &unpriv {
+                            first[i] = recorded[i].clone();
+                            second[i] = recorded[i].clone();
+                        }
+                    }
+                    let _ = h.set_unprivileged(false);
+                }
                 let (t, _) = table("kernel vs itself (two live runs)", &c.cases, &first, &second);
                 out.push_str(&t);
                 out.push_str(&disagreements(&c.cases, &first, &second, opts.show));

@@ -6,4 +6,4 @@
 //! `kernel-diff` has its own `bpf()` client. The lookups and the runner are
 //! the `kernel-oracle` crate's, shared with the other crates' tests.
 
-pub use kernel_oracle::{env_line, find_oracle, oracle_env, run_oracle, shared_dirs};
+pub use kernel_oracle::{env_line, find_oracle, oracle_env, run_oracle, run_oracle_with, shared_dirs};
