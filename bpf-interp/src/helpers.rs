@@ -35,10 +35,12 @@ pub enum HelperArg {
         map_arg: u8,
     },
     /// A value of the map in argument `map_arg` (`ARG_PTR_TO_MAP_VALUE`):
-    /// `value_size` readable bytes.
+    /// `value_size` bytes the helper reads, or writes.
     MapValue {
         /// Argument register (1..=5) holding the map.
         map_arg: u8,
+        /// The helper writes it (`MEM_UNINIT`/`MEM_WRITE`: pop, peek).
+        write: bool,
     },
     /// Memory whose size is in argument `size_arg` (`ARG_PTR_TO_MEM` with
     /// `ARG_CONST_SIZE`).
@@ -126,7 +128,7 @@ impl HelperDesc {
                     HelperArg::MapPtr
                 }
                 arg::ARG_PTR_TO_MAP_KEY => HelperArg::MapKey { map_arg },
-                arg::ARG_PTR_TO_MAP_VALUE => HelperArg::MapValue { map_arg },
+                arg::ARG_PTR_TO_MAP_VALUE => HelperArg::MapValue { map_arg, write },
                 arg::ARG_PTR_TO_MEM if t & MEM_FIXED_SIZE != 0 => {
                     HelperArg::FixedMem { size: proto.arg_size[k], write }
                 }
@@ -194,7 +196,7 @@ mod tests {
             [
                 HelperArg::MapPtr,
                 HelperArg::MapKey { map_arg: 1 },
-                HelperArg::MapValue { map_arg: 1 },
+                HelperArg::MapValue { map_arg: 1, write: false },
                 HelperArg::Anything,
                 HelperArg::Unused
             ]
