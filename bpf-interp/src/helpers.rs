@@ -211,5 +211,9 @@ mod tests {
         p.arg_type = [arg::ARG_CONST_MAP_PTR, arg::ARG_PTR_TO_MAP_KEY, 0, 0, 0];
         p.ret_type = ret::RET_PTR_TO_MAP_VALUE_OR_NULL;
         assert_eq!(HelperDesc::from_proto(1, "bpf_map_lookup_elem", &p).ret, HelperRet::MapValueOrNull);
+        // bpf_map_pop_elem writes the value buffer.
+        let d =
+            HelperDesc::from_proto(88, "bpf_map_pop_elem", &bpf_core::helpers::maps::BPF_MAP_POP_ELEM_PROTO);
+        assert_eq!(d.args[..2], [HelperArg::MapPtr, HelperArg::MapValue { map_arg: 1, write: true }]);
     }
 }

@@ -161,3 +161,53 @@ pub static BPF_TAIL_CALL_PROTO: BpfFuncProto = BpfFuncProto {
     arg_type: [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_DONTCARE, ARG_DONTCARE],
     ..BpfFuncProto::new(bpf_tail_call)
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::maps::{bpf_map_alloc, BpfMapAttr, BpfMapEnv};
+    use crate::uapi::*;
+
+    #[test]
+    fn push_pop_peek_through_the_helpers() {
+        let env =
+            BpfMapEnv { nr_cpus: 2, bpf_capable: true, bypass_spec_v1: true, sys_admin: true, hash_seed: 0 };
+        let attr = BpfMapAttr {
+            map_type: BPF_MAP_TYPE_STACK,
+            key_size: 0,
+            value_size: 8,
+            max_entries: 2,
+            map_flags: 0,
+            numa_node: crate::maps::NUMA_NO_NODE,
+            map_extra: 0,
+        };
+        let m = bpf_map_alloc(&attr, &env).unwrap();
+        let mp = &m as *const BpfMap as u64;
+        let neg = |e: crate::Errno| (-i64::from(e.0)) as u64;
+        // The value buffer the program would pass (stack in a real run).
+        let p = Box::into_raw(Box::new(11u64));
+        let b = p as u64;
+        // SAFETY (the blocks below): `p` is a live, exclusively owned u64
+        // until the `Box::from_raw` at the end.
+        let set = |v: u64| unsafe { p.write(v) };
+        let get = || unsafe { p.read() };
+        assert_eq!(bpf_map_push_elem(mp, b, 0, 0, 0), 0);
+        set(22);
+        assert_eq!(bpf_map_push_elem(mp, b, 0, 0, 0), 0);
+        assert_eq!(bpf_map_push_elem(mp, b, 0, 0, 0), neg(crate::errno::E2BIG));
+        assert_eq!(bpf_map_push_elem(mp, b, 1, 0, 0), neg(crate::errno::EINVAL));
+        set(0);
+        assert_eq!(bpf_map_peek_elem(mp, b, 0, 0, 0), 0);
+        assert_eq!(get(), 22);
+        assert_eq!(bpf_map_pop_elem(mp, b, 0, 0, 0), 0);
+        assert_eq!(bpf_map_pop_elem(mp, b, 0, 0, 0), 0);
+        assert_eq!(get(), 11);
+        assert_eq!(bpf_map_pop_elem(mp, b, 0, 0, 0), neg(crate::errno::ENOENT));
+        assert_eq!(get(), 0);
+        // SAFETY: `p` came from `Box::into_raw` above and is not used after.
+        drop(unsafe { Box::from_raw(p) });
+        // The verifier's view of them.
+        assert_eq!(BPF_MAP_POP_ELEM_PROTO.arg_type[1], ARG_PTR_TO_MAP_VALUE | MEM_UNINIT | MEM_WRITE);
+        assert!(BPF_MAP_PUSH_ELEM_PROTO.pkt_access && !BPF_MAP_PEEK_ELEM_PROTO.pkt_access);
+    }
+}

@@ -266,10 +266,10 @@ pub const BPF_F_CTXLEN_MASK: u64 = 0xfffff << 32;
 unsafe fn __bpf_perf_event_output(map: u64, flags: u64, data: u64, size: u64) -> u64 {
     // SAFETY: the caller's contract.
     let map = unsafe { &*(map as usize as *const crate::maps::BpfMap) };
-    // SAFETY: as above; a zero size reads nothing.
     let data: &[u8] = if size == 0 {
         &[]
     } else {
+        // SAFETY: as above, `size` readable bytes at `data`.
         unsafe { std::slice::from_raw_parts(data as usize as *const u8, size as usize) }
     };
     let cpu = crate::run_ctx::BpfRunCtx::current_cpu();
