@@ -35,10 +35,12 @@ pub enum HelperArg {
         map_arg: u8,
     },
     /// A value of the map in argument `map_arg` (`ARG_PTR_TO_MAP_VALUE`):
-    /// `value_size` readable bytes.
+    /// `value_size` bytes the helper reads, or writes.
     MapValue {
         /// Argument register (1..=5) holding the map.
         map_arg: u8,
+        /// The helper writes it (`MEM_UNINIT`/`MEM_WRITE`: pop, peek).
+        write: bool,
     },
     /// Memory whose size is in argument `size_arg` (`ARG_PTR_TO_MEM` with
     /// `ARG_CONST_SIZE`).
@@ -126,7 +128,7 @@ impl HelperDesc {
                     HelperArg::MapPtr
                 }
                 arg::ARG_PTR_TO_MAP_KEY => HelperArg::MapKey { map_arg },
-                arg::ARG_PTR_TO_MAP_VALUE => HelperArg::MapValue { map_arg },
+                arg::ARG_PTR_TO_MAP_VALUE => HelperArg::MapValue { map_arg, write },
                 arg::ARG_PTR_TO_MEM if t & MEM_FIXED_SIZE != 0 => {
                     HelperArg::FixedMem { size: proto.arg_size[k], write }
                 }
@@ -194,7 +196,7 @@ mod tests {
             [
                 HelperArg::MapPtr,
                 HelperArg::MapKey { map_arg: 1 },
-                HelperArg::MapValue { map_arg: 1 },
+                HelperArg::MapValue { map_arg: 1, write: false },
                 HelperArg::Anything,
                 HelperArg::Unused
             ]
@@ -209,5 +211,9 @@ mod tests {
         p.arg_type = [arg::ARG_CONST_MAP_PTR, arg::ARG_PTR_TO_MAP_KEY, 0, 0, 0];
         p.ret_type = ret::RET_PTR_TO_MAP_VALUE_OR_NULL;
         assert_eq!(HelperDesc::from_proto(1, "bpf_map_lookup_elem", &p).ret, HelperRet::MapValueOrNull);
+        // bpf_map_pop_elem writes the value buffer.
+        let d =
+            HelperDesc::from_proto(88, "bpf_map_pop_elem", &bpf_core::helpers::maps::BPF_MAP_POP_ELEM_PROTO);
+        assert_eq!(d.args[..2], [HelperArg::MapPtr, HelperArg::MapValue { map_arg: 1, write: true }]);
     }
 }

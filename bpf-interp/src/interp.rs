@@ -1039,7 +1039,9 @@ fn check_helper_args(
                 map_of(r as u8)?;
             }
             HelperArg::MapKey { map_arg } => mem(u64::from(map_of(map_arg)?.key_size), Access::Read)?,
-            HelperArg::MapValue { map_arg } => mem(u64::from(map_of(map_arg)?.value_size), Access::Read)?,
+            HelperArg::MapValue { map_arg, write } => {
+                mem(u64::from(map_of(map_arg)?.value_size), if write { Access::Write } else { Access::Read })?
+            }
             HelperArg::Mem { size_arg, write } => {
                 let size = regs[usize::from(size_arg.clamp(1, 5))];
                 mem(size, if write { Access::Write } else { Access::Read })?

@@ -369,6 +369,37 @@ impl<'a> Bpf<'a> {
         }
     }
 
+    /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: the value of `key` (none for a
+    /// queue or stack, which pop), removed from the map.
+    pub fn map_lookup_and_delete_elem(&self, map_fd: i32, key: Option<&[u8]>) -> Result<Vec<u8>, Errno> {
+        let size = self.value_size_of(map_fd);
+        let out = self.scratch(&vec![0u8; size]);
+        self.elem(BPF_MAP_LOOKUP_AND_DELETE_ELEM, map_fd, key, out.addr, 0)?;
+        self.task.mem().read(out.addr, size)
+    }
+
+    /// `BPF_MAP_UPDATE_ELEM` with a NULL key: pushes `value` on a queue or
+    /// stack (`BPF_EXIST` in `flags` makes room in a full one).
+    pub fn map_push_elem(&self, map_fd: i32, value: &[u8], flags: u64) -> Result<(), Errno> {
+        let v = self.scratch(value);
+        self.elem(BPF_MAP_UPDATE_ELEM, map_fd, None, v.addr, flags).map(|_| ())
+    }
+
+    /// `BPF_MAP_LOOKUP_ELEM` with a NULL key: the next value of a queue or
+    /// stack, left in place.
+    pub fn map_peek_elem(&self, map_fd: i32) -> Result<Vec<u8>, Errno> {
+        let size = self.value_size_of(map_fd);
+        let out = self.scratch(&vec![0u8; size]);
+        self.elem(BPF_MAP_LOOKUP_ELEM, map_fd, None, out.addr, 0)?;
+        self.task.mem().read(out.addr, size)
+    }
+
+    /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM` with a NULL key: pops a queue or
+    /// stack.
+    pub fn map_pop_elem(&self, map_fd: i32) -> Result<Vec<u8>, Errno> {
+        self.map_lookup_and_delete_elem(map_fd, None)
+    }
+
     /// `BPF_MAP_FREEZE`.
     pub fn map_freeze(&self, map_fd: i32) -> Result<(), Errno> {
         self.elem(BPF_MAP_FREEZE, map_fd, None, 0, 0).map(|_| ())

@@ -78,6 +78,7 @@ mod last_field {
     pub const BPF_MAP_UPDATE_ELEM: usize = 32; // flags
     pub const BPF_MAP_DELETE_ELEM: usize = 16; // key
     pub const BPF_MAP_GET_NEXT_KEY: usize = 24; // next_key
+    pub const BPF_MAP_LOOKUP_AND_DELETE_ELEM: usize = 32; // flags
     pub const BPF_MAP_FREEZE: usize = 4; // map_fd
     pub const BPF_PROG_LOAD: usize = 168; // keyring_id
     pub const BPF_PROG_ATTACH: usize = 32; // expected_revision
@@ -109,6 +110,7 @@ pub fn __sys_bpf(kernel: &Kernel, task: &Task, cmd: BpfCmd, uattr: u64, size: u3
         BPF_MAP_UPDATE_ELEM => map_update_elem(kernel, task, &attr),
         BPF_MAP_DELETE_ELEM => map_delete_elem(task, &attr),
         BPF_MAP_GET_NEXT_KEY => map_get_next_key(task, &attr),
+        BPF_MAP_LOOKUP_AND_DELETE_ELEM => map_lookup_and_delete_elem(kernel, task, &attr),
         BPF_MAP_FREEZE => map_freeze(task, &attr),
         BPF_PROG_LOAD => bpf_prog_load(kernel, task, &mut attr, uattr, size as u32, &mut trace),
         BPF_PROG_ATTACH => bpf_prog_attach(kernel, task, &attr),
@@ -251,8 +253,12 @@ fn map_create(kernel: &Kernel, task: &Task, raw: &mut [u8; BPF_ATTR_SIZE]) -> Re
     if kernel.sysctls().unprivileged_bpf_disabled != 0 && !cred.bpf_capable() {
         return Err(EPERM);
     }
-    // Every type modelled here is of the unprivileged kind
-    // (array, percpu array, prog array, hash, percpu hash).
+    // check privileged map type permissions: of the types modelled here,
+    // queues and stacks need CAP_BPF; arrays (plain, per-CPU, prog,
+    // perf_event) and hashes (plain, per-CPU) are of the unprivileged kind.
+    if matches!(mattr.map_type, BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK) && !cred.bpf_capable() {
+        return Err(EPERM);
+    }
 
     if attr.map_ifindex != 0 {
         // bpf_map_offload_map_alloc(): only arrays and hashes, on a device
@@ -362,7 +368,27 @@ fn bpf_map_copy_value(
 ) -> Result<(), Errno> {
     let ctx = crate::run_ctx(kernel, task);
     let _g = ctx.enter();
+    if is_queue_stack(map) {
+        return map.ops.map_peek_elem(value);
+    }
     map.ops.map_lookup_elem_sys(key, value)
+}
+
+/// `BPF_MAP_TYPE_QUEUE` or `BPF_MAP_TYPE_STACK`: keyless maps the system
+/// call peeks, pushes and pops.
+fn is_queue_stack(map: &BpfMap) -> bool {
+    matches!(map.map_type, BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK)
+}
+
+/// Mirrors `kernel/events/core.c:perf_event_get()`: the perf event behind
+/// `fd`. This model has no `perf_event_open()`, so no fd is a perf event:
+/// a missing fd and any other file are both `EBADF`, as in the kernel.
+/// Returns the errno.
+fn perf_event_get(task: &Task, fd: u32) -> Errno {
+    match task.fdget(fd as i32) {
+        Err(e) => e,
+        Ok(_) => EBADF,
+    }
 }
 
 /// Mirrors `kernel/bpf/syscall.c:map_update_elem()`.
@@ -409,8 +435,17 @@ fn bpf_map_update_value(
         drop(old);
         return Ok(());
     }
+    if map.map_type == BPF_MAP_TYPE_PERF_EVENT_ARRAY {
+        // bpf_fd_array_map_update_elem() -> perf_event_fd_array_get_ptr()
+        bpf_fd_array_map_update_check(map, key, flags)?;
+        let ufd = u32::from_le_bytes(value[..4].try_into().map_err(|_| EINVAL)?);
+        return Err(perf_event_get(task, ufd));
+    }
     let ctx = crate::run_ctx(kernel, task);
     let _g = ctx.enter();
+    if is_queue_stack(map) {
+        return map.ops.map_push_elem(value, flags);
+    }
     map.ops.map_update_elem_sys(key, value, flags)
 }
 
@@ -444,6 +479,48 @@ fn map_get_next_key(task: &Task, raw: &[u8; BPF_ATTR_SIZE]) -> Result<i32, Errno
     let mut next = vec![0u8; map.key_size as usize];
     map.ops.map_get_next_key(key.as_deref(), &mut next)?;
     task.mem().copy_to_user(attr.next_key(), &next)?;
+    Ok(0)
+}
+
+/// Mirrors `kernel/bpf/syscall.c:map_lookup_and_delete_elem()`: pops a
+/// queue or stack (no flags allowed), removes a hash element and returns
+/// its value; other types are `ENOTSUPP`. The fd must allow reading and
+/// writing.
+fn map_lookup_and_delete_elem(kernel: &Kernel, task: &Task, raw: &[u8; BPF_ATTR_SIZE]) -> Result<i32, Errno> {
+    if check_attr(raw, last_field::BPF_MAP_LOOKUP_AND_DELETE_ELEM) {
+        return Err(EINVAL);
+    }
+    let attr = BpfAttrMapElem::from_bytes(raw);
+    if attr.flags & !BpfElemFlags::BPF_F_LOCK.bits() != 0 {
+        return Err(EINVAL);
+    }
+    let f = bpf_map_file_get(task, attr.map_fd)?;
+    let perms = map_get_sys_perms(&f);
+    if !perms.read || !perms.write {
+        return Err(EPERM);
+    }
+    let map = f.map();
+    if attr.flags != 0 && is_queue_stack(map) {
+        return Err(EINVAL);
+    }
+    // No BTF, so no value has a bpf_spin_lock.
+    if attr.flags & BpfElemFlags::BPF_F_LOCK.bits() != 0 {
+        return Err(EINVAL);
+    }
+    let key = bpf_copy_key(task.mem(), attr.key, map.key_size)?;
+    let mut value = vec![0u8; map.bpf_map_value_size(kernel.nr_cpus()) as usize];
+    let ctx = crate::run_ctx(kernel, task);
+    let g = ctx.enter();
+    let r = if is_queue_stack(map) {
+        map.ops.map_pop_elem(&mut value)
+    } else if matches!(map.map_type, BPF_MAP_TYPE_HASH | BPF_MAP_TYPE_PERCPU_HASH) {
+        map.ops.map_lookup_and_delete_elem(&key, &mut value, attr.flags)
+    } else {
+        Err(ENOTSUPP)
+    };
+    drop(g);
+    r?;
+    task.mem().copy_to_user(attr.value, &value)?;
     Ok(0)
 }
 

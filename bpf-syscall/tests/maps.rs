@@ -367,3 +367,185 @@ fn ids_and_fds_by_id() {
     assert_eq!(bpf.sys_bpf(BPF_OBJ_PIN, &[0; 16]).0, Err(ENOTSUPP));
     assert_eq!(bpf.sys_bpf(BpfCmd(999), &[0; 16]).0, Err(EINVAL));
 }
+
+#[test]
+fn queue_stack_and_perf_event_array_create_errnos() {
+    // Recorded from Linux 6.18.44 (BPF_MAP_CREATE as root).
+    let (k, t) = k();
+    let bpf = Bpf::new(&k, &t);
+    let before = Snapshot::take(&k, &t);
+    let mut oks = Vec::new();
+    for ty in [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK] {
+        let q = |ks, vs, me| MapCreateOpts::new(ty, ks, vs, me);
+        let cases: Vec<(&str, MapCreateOpts, Errno)> = vec![
+            ("key", q(4, 8, 4), EINVAL),
+            ("no value", q(0, 0, 4), EINVAL),
+            ("no entries", q(0, 8, 0), EINVAL),
+            ("no prealloc", q(0, 8, 4).flags(BpfMapFlags::BPF_F_NO_PREALLOC), EINVAL),
+            ("mmapable", q(0, 8, 4).flags(BpfMapFlags::BPF_F_MMAPABLE), EINVAL),
+            ("preserve elems", q(0, 8, 4).flags(BpfMapFlags::BPF_F_PRESERVE_ELEMS), EINVAL),
+            ("inner map", q(0, 8, 4).flags(BpfMapFlags::BPF_F_INNER_MAP), EINVAL),
+            (
+                "rdonly|wronly prog",
+                q(0, 8, 4).flags(BpfMapFlags::BPF_F_RDONLY_PROG | BpfMapFlags::BPF_F_WRONLY_PROG),
+                EINVAL,
+            ),
+            ("value over KMALLOC_MAX_SIZE", q(0, (4096 << 10) + 1, 1), E2BIG),
+            ("value 2 GiB", q(0, 1 << 31, 1), E2BIG),
+            (
+                "map_extra",
+                MapCreateOpts { attr: BpfAttrMapCreate { map_extra: 1, ..q(0, 8, 4).attr }, ..q(0, 8, 4) },
+                EINVAL,
+            ),
+        ];
+        for (what, opts, errno) in cases {
+            assert_eq!(bpf.map_create(&opts), Err(errno), "{ty:?} {what}");
+        }
+        oks.extend([q(0, 8, 4), q(0, 8, 4).flags(BpfMapFlags::BPF_F_RDONLY_PROG), q(0, 4096 << 10, 1)]);
+    }
+    let pe = |ks, vs, me| MapCreateOpts::new(BPF_MAP_TYPE_PERF_EVENT_ARRAY, ks, vs, me);
+    let cases: Vec<(&str, MapCreateOpts, Errno)> = vec![
+        ("no key", pe(0, 4, 2), EINVAL),
+        ("key 8", pe(8, 4, 2), EINVAL),
+        ("value 8", pe(4, 8, 2), EINVAL),
+        ("no value", pe(4, 0, 2), EINVAL),
+        ("no entries", pe(4, 4, 0), EINVAL),
+        ("rdonly prog", pe(4, 4, 2).flags(BpfMapFlags::BPF_F_RDONLY_PROG), EINVAL),
+        ("wronly prog", pe(4, 4, 2).flags(BpfMapFlags::BPF_F_WRONLY_PROG), EINVAL),
+        ("mmapable", pe(4, 4, 2).flags(BpfMapFlags::BPF_F_MMAPABLE), EINVAL),
+        ("inner map", pe(4, 4, 2).flags(BpfMapFlags::BPF_F_INNER_MAP), EINVAL),
+        ("no prealloc", pe(4, 4, 2).flags(BpfMapFlags::BPF_F_NO_PREALLOC), EINVAL),
+    ];
+    for (what, opts, errno) in cases {
+        assert_eq!(bpf.map_create(&opts), Err(errno), "perf_event_array {what}");
+    }
+    before.assert_unchanged(&k, &t, "failed creates");
+    oks.extend([
+        pe(4, 4, 2),
+        pe(4, 4, 2).flags(BpfMapFlags::BPF_F_PRESERVE_ELEMS | BpfMapFlags::BPF_F_RDONLY),
+    ]);
+    for ok in oks {
+        bpf.close(bpf.map_create(&ok).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn queues_and_stacks_need_cap_bpf() {
+    let k = Kernel::new();
+    k.sysctl_write(&Cred::root(), "kernel.unprivileged_bpf_disabled", 0).unwrap();
+    let user = Task::new(Cred::user(1000));
+    let bpf = Bpf::new(&k, &user);
+    for ty in [BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK] {
+        // The attributes are checked first, the capability after.
+        assert_eq!(bpf.map_create(&MapCreateOpts::new(ty, 4, 8, 4)), Err(EINVAL));
+        assert_eq!(bpf.map_create(&MapCreateOpts::new(ty, 0, 8, 4)), Err(EPERM));
+        let capped = Task::new(Cred::user(1000).with_caps(Caps::CAP_BPF));
+        let b = Bpf::new(&k, &capped);
+        b.close(b.map_create(&MapCreateOpts::new(ty, 0, 8, 4)).unwrap()).unwrap();
+    }
+    // A perf_event_array is of the unprivileged kind.
+    let fd = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2)).unwrap();
+    bpf.close(fd).unwrap();
+}
+
+#[test]
+fn queue_and_stack_through_the_syscall() {
+    // The live kernel's answers for the same sequence (max_entries 3).
+    let (k, t) = k();
+    let bpf = Bpf::new(&k, &t);
+    let v = |x: u64| x.to_le_bytes().to_vec();
+    for (ty, after_exist) in [(BPF_MAP_TYPE_QUEUE, [2u64, 3, 5]), (BPF_MAP_TYPE_STACK, [5, 3, 2])] {
+        let fd = bpf.map_create(&MapCreateOpts::new(ty, 0, 8, 3)).unwrap();
+        assert_eq!(bpf.map_peek_elem(fd), Err(ENOENT));
+        // A key pointer for a keyless map is EINVAL.
+        assert_eq!(bpf.map_lookup_elem(fd, &[0; 4]), Err(EINVAL));
+        for x in 1..=3 {
+            bpf.map_push_elem(fd, &v(x), 0).unwrap();
+        }
+        assert_eq!(bpf.map_push_elem(fd, &v(4), 0), Err(E2BIG));
+        assert_eq!(bpf.map_push_elem(fd, &v(9), BpfElemFlags::BPF_NOEXIST.bits()), Err(EINVAL));
+        assert_eq!(bpf.map_push_elem(fd, &v(9), 3), Err(EINVAL));
+        assert_eq!(bpf.map_push_elem(fd, &v(9), BpfElemFlags::BPF_F_LOCK.bits()), Err(EINVAL));
+        assert_eq!(bpf.map_push_elem(fd, &v(9), 8), Err(EINVAL));
+        assert_eq!(bpf.map_update_elem(fd, &[0; 4], &v(9), 0), Err(EINVAL));
+        bpf.map_push_elem(fd, &v(5), BpfElemFlags::BPF_EXIST.bits()).unwrap();
+        assert_eq!(bpf.map_peek_elem(fd), Ok(v(after_exist[0])));
+        assert_eq!(bpf.map_delete_elem(fd, &[]), Err(EINVAL));
+        assert_eq!(bpf.map_get_next_key(fd, None), Err(EINVAL));
+        for want in after_exist {
+            assert_eq!(bpf.map_pop_elem(fd), Ok(v(want)));
+        }
+        assert_eq!(bpf.map_pop_elem(fd), Err(ENOENT));
+        // BPF_MAP_LOOKUP_AND_DELETE_ELEM takes no flags on a queue/stack.
+        let attr = BpfAttrMapElem { map_fd: fd as u32, key: 0, value: 0, flags: 1 };
+        assert_eq!(bpf.sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr.to_bytes()).0, Err(EINVAL));
+        let attr = BpfAttrMapElem { flags: BpfElemFlags::BPF_F_LOCK.bits(), ..attr };
+        assert_eq!(bpf.sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr.to_bytes()).0, Err(EINVAL));
+        // Frozen: no more pushes or pops, peeks still work.
+        bpf.map_freeze(fd).unwrap();
+        assert_eq!(bpf.map_push_elem(fd, &v(1), 0), Err(EPERM));
+        assert_eq!(bpf.map_pop_elem(fd), Err(EPERM));
+        assert_eq!(bpf.map_peek_elem(fd), Err(ENOENT));
+        bpf.close(fd).unwrap();
+        // A read-only fd may not push or pop, a write-only one not peek or pop.
+        let ro = bpf.map_create(&MapCreateOpts::new(ty, 0, 8, 3).flags(BpfMapFlags::BPF_F_RDONLY)).unwrap();
+        assert_eq!(bpf.map_push_elem(ro, &v(1), 0), Err(EPERM));
+        assert_eq!(bpf.map_pop_elem(ro), Err(EPERM));
+        let wo = bpf.map_create(&MapCreateOpts::new(ty, 0, 8, 3).flags(BpfMapFlags::BPF_F_WRONLY)).unwrap();
+        assert_eq!(bpf.map_peek_elem(wo), Err(EPERM));
+        assert_eq!(bpf.map_pop_elem(wo), Err(EPERM));
+        bpf.close(ro).unwrap();
+        bpf.close(wo).unwrap();
+    }
+}
+
+#[test]
+fn lookup_and_delete_on_hashes_and_others() {
+    // The live kernel: a hash gives the value once, then ENOENT; arrays and
+    // fd arrays have no lookup-and-delete (ENOTSUPP).
+    let (k, t) = k();
+    let bpf = Bpf::new(&k, &t);
+    let h = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_HASH, 4, 8, 4)).unwrap();
+    assert_eq!(bpf.map_lookup_and_delete_elem(h, Some(&u32k(0))), Err(ENOENT));
+    bpf.map_update_elem(h, &u32k(3), &77u64.to_le_bytes(), 0).unwrap();
+    assert_eq!(bpf.map_lookup_and_delete_elem(h, Some(&u32k(3))), Ok(77u64.to_le_bytes().to_vec()));
+    assert_eq!(bpf.map_lookup_and_delete_elem(h, Some(&u32k(3))), Err(ENOENT));
+    let key = t.mem().alloc(&u32k(3));
+    let attr = BpfAttrMapElem { map_fd: h as u32, key, value: 0, flags: 1 };
+    assert_eq!(bpf.sys_bpf(BPF_MAP_LOOKUP_AND_DELETE_ELEM, &attr.to_bytes()).0, Err(EINVAL));
+    t.mem().free(key).unwrap();
+    let ph = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_PERCPU_HASH, 4, 4, 4)).unwrap();
+    let all: Vec<u8> = (0..k.nr_cpus()).flat_map(|c| [c as u8 + 1, 0, 0, 0, 0, 0, 0, 0]).collect();
+    bpf.map_update_elem(ph, &u32k(1), &all, 0).unwrap();
+    assert_eq!(bpf.map_lookup_and_delete_elem(ph, Some(&u32k(1))), Ok(all));
+    assert_eq!(bpf.map_lookup_elem(ph, &u32k(1)), Err(ENOENT));
+    let a = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 1)).unwrap();
+    assert_eq!(bpf.map_lookup_and_delete_elem(a, Some(&u32k(0))), Err(ENOTSUPP));
+    let pe = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2)).unwrap();
+    assert_eq!(bpf.map_lookup_and_delete_elem(pe, Some(&u32k(0))), Err(ENOTSUPP));
+    for fd in [h, ph, a, pe] {
+        bpf.close(fd).unwrap();
+    }
+}
+
+#[test]
+fn perf_event_array_through_the_syscall() {
+    // The live kernel: no fd but a perf event's fits in a slot (EBADF,
+    // whether the fd is open or not); the slots stay empty.
+    let (k, t) = k();
+    let bpf = Bpf::new(&k, &t);
+    let fd = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2)).unwrap();
+    let other = bpf.map_create(&MapCreateOpts::new(BPF_MAP_TYPE_ARRAY, 4, 4, 1)).unwrap();
+    assert_eq!(bpf.map_update_elem(fd, &u32k(0), &u32k(other as u32), 0), Err(EBADF));
+    assert_eq!(bpf.map_update_elem(fd, &u32k(0), &u32k(999), 0), Err(EBADF));
+    assert_eq!(bpf.map_update_elem(fd, &u32k(0), &u32k(other as u32), 1), Err(EINVAL));
+    assert_eq!(bpf.map_update_elem(fd, &u32k(0), &u32k(other as u32), 4), Err(EINVAL));
+    assert_eq!(bpf.map_update_elem(fd, &u32k(5), &u32k(other as u32), 0), Err(E2BIG));
+    assert_eq!(bpf.map_lookup_elem(fd, &u32k(0)), Err(ENOTSUPP));
+    assert_eq!(bpf.map_lookup_elem(fd, &u32k(5)), Err(ENOTSUPP));
+    assert_eq!(bpf.map_delete_elem(fd, &u32k(0)), Err(ENOENT));
+    assert_eq!(bpf.map_delete_elem(fd, &u32k(5)), Err(E2BIG));
+    assert_eq!(bpf.map_keys(fd), Ok(vec![u32k(0).to_vec(), u32k(1).to_vec()]));
+    bpf.close(fd).unwrap();
+    bpf.close(other).unwrap();
+}

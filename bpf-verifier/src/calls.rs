@@ -29,6 +29,9 @@ pub fn bpf_base_func_proto(func_id: i32, _prog: &BpfProg, caps: BpfCaps) -> Opti
         1 => &hm::BPF_MAP_LOOKUP_ELEM_PROTO,
         2 => &hm::BPF_MAP_UPDATE_ELEM_PROTO,
         3 => &hm::BPF_MAP_DELETE_ELEM_PROTO,
+        87 => &hm::BPF_MAP_PUSH_ELEM_PROTO,
+        88 => &hm::BPF_MAP_POP_ELEM_PROTO,
+        89 => &hm::BPF_MAP_PEEK_ELEM_PROTO,
         7 => &hmisc::BPF_GET_PRANDOM_U32_PROTO,
         8 => &hmisc::BPF_GET_SMP_PROCESSOR_ID_PROTO,
         42 => &hmisc::BPF_GET_NUMA_NODE_ID_PROTO,
@@ -79,7 +82,7 @@ pub fn sk_filter_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opti
         68 => Some(&hnet::BPF_SKB_LOAD_BYTES_RELATIVE_PROTO),
         46 => Some(&hnet::BPF_GET_SOCKET_COOKIE_PROTO),
         47 => Some(&hnet::BPF_GET_SOCKET_UID_PROTO),
-        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        25 => Some(&hnet::BPF_SKB_EVENT_OUTPUT_PROTO),
         _ => bpf_sk_base_func_proto(func_id, prog, caps),
     }
 }
@@ -110,7 +113,7 @@ pub fn tc_cls_act_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opt
         28 => Some(&hnet::BPF_CSUM_DIFF_PROTO),
         23 => Some(&hnet::BPF_REDIRECT_PROTO),
         34 => Some(&hnet::BPF_GET_HASH_RECALC_PROTO),
-        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        25 => Some(&hnet::BPF_SKB_EVENT_OUTPUT_PROTO),
         8 => Some(&hmisc::BPF_GET_SMP_PROCESSOR_ID_PROTO),
         46 => Some(&hnet::BPF_GET_SOCKET_COOKIE_PROTO),
         47 => Some(&hnet::BPF_GET_SOCKET_UID_PROTO),
@@ -122,7 +125,7 @@ pub fn tc_cls_act_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opt
 /// implements).
 pub fn xdp_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {
-        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        25 => Some(&hnet::BPF_XDP_EVENT_OUTPUT_PROTO),
         8 => Some(&hmisc::BPF_GET_SMP_PROCESSOR_ID_PROTO),
         28 => Some(&hnet::BPF_CSUM_DIFF_PROTO),
         44 => Some(&hnet::BPF_XDP_ADJUST_HEAD_PROTO),
@@ -144,7 +147,7 @@ pub fn xdp_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'s
 /// implements).
 pub fn cg_skb_func_proto(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Option<&'static BpfFuncProto> {
     match func_id {
-        25 => Some(&hnet::BPF_PERF_EVENT_OUTPUT_PROTO),
+        25 => Some(&hnet::BPF_SKB_EVENT_OUTPUT_PROTO),
         84 => Some(&hnet::BPF_SK_LOOKUP_TCP_PROTO),
         85 => Some(&hnet::BPF_SK_LOOKUP_UDP_PROTO),
         99 => Some(&hnet::BPF_SKC_LOOKUP_TCP_PROTO),

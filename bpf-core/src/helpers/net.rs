@@ -247,11 +247,82 @@ pub extern "C" fn bpf_xdp_adjust_meta(ctx: u64, offset: u64, _: u64, _: u64, _: 
     0
 }
 
-/// Mirrors `kernel/trace/bpf_trace.c:bpf_perf_event_output()` for a map
-/// slot with no perf event behind it: `-ENOENT` (no event is ever open in
-/// this model).
-pub extern "C" fn bpf_perf_event_output(_: u64, _: u64, _: u64, _: u64, _: u64) -> u64 {
-    neg(crate::errno::ENOENT)
+/// `BPF_F_INDEX_MASK`: the perf_event_array slot in the flags.
+pub const BPF_F_INDEX_MASK: u64 = 0xffff_ffff;
+/// `BPF_F_CURRENT_CPU`: the slot of the CPU the program runs on.
+pub const BPF_F_CURRENT_CPU: u64 = BPF_F_INDEX_MASK;
+/// `BPF_F_CTXLEN_MASK`: how many bytes of the packet to append to a sample.
+pub const BPF_F_CTXLEN_MASK: u64 = 0xfffff << 32;
+
+/// Mirrors `kernel/trace/bpf_trace.c:__bpf_perf_event_output()`: the slot
+/// named by the flags' index (`BPF_F_CURRENT_CPU`: this CPU's), then the
+/// output to the event there (see [`BpfMapOps::perf_event_output`]).
+///
+/// # Safety
+/// `map` is the address of a live [`BpfMap`] (ARG_CONST_MAP_PTR) and
+/// `data` points at `size` readable bytes (ARG_PTR_TO_MEM, ARG_CONST_SIZE_OR_ZERO).
+///
+/// [`BpfMapOps::perf_event_output`]: crate::maps::BpfMapOps::perf_event_output
+unsafe fn __bpf_perf_event_output(map: u64, flags: u64, data: u64, size: u64) -> u64 {
+    // SAFETY: the caller's contract.
+    let map = unsafe { &*(map as usize as *const crate::maps::BpfMap) };
+    let data: &[u8] = if size == 0 {
+        &[]
+    } else {
+        // SAFETY: as above, `size` readable bytes at `data`.
+        unsafe { std::slice::from_raw_parts(data as usize as *const u8, size as usize) }
+    };
+    let cpu = crate::run_ctx::BpfRunCtx::current_cpu();
+    let mut index = flags & BPF_F_INDEX_MASK;
+    if index == BPF_F_CURRENT_CPU {
+        index = u64::from(cpu);
+    }
+    super::errno_ret(map.ops.perf_event_output(index, cpu, data))
+}
+
+/// Mirrors `kernel/trace/bpf_trace.c:bpf_perf_event_output()` (kprobe and
+/// tracepoint programs): only an index in the flags.
+pub extern "C" fn bpf_perf_event_output(_regs: u64, map: u64, flags: u64, data: u64, size: u64) -> u64 {
+    if flags & !BPF_F_INDEX_MASK != 0 {
+        return neg(EINVAL);
+    }
+    // SAFETY: r2 was checked as ARG_CONST_MAP_PTR, r4/r5 as ARG_PTR_TO_MEM
+    // with ARG_CONST_SIZE_OR_ZERO.
+    unsafe { __bpf_perf_event_output(map, flags, data, size) }
+}
+
+/// Mirrors `net/core/filter.c:bpf_skb_event_output()`: the flags may also
+/// ask for `BPF_F_CTXLEN_MASK` bytes of the packet, which must exist.
+pub extern "C" fn bpf_skb_event_output(ctx: u64, map: u64, flags: u64, meta: u64, meta_size: u64) -> u64 {
+    let skb_size = (flags & BPF_F_CTXLEN_MASK) >> 32;
+    if flags & !(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK) != 0 {
+        return neg(EINVAL);
+    }
+    // SAFETY: r1 is the skb (ARG_PTR_TO_CTX).
+    let s = unsafe { skb(ctx) };
+    if skb_size > u64::from(s.len) {
+        return neg(EFAULT);
+    }
+    // SAFETY: r2 was checked as ARG_CONST_MAP_PTR, r4/r5 as ARG_PTR_TO_MEM
+    // with ARG_CONST_SIZE_OR_ZERO.
+    unsafe { __bpf_perf_event_output(map, flags, meta, meta_size) }
+}
+
+/// Mirrors `net/core/filter.c:bpf_xdp_event_output()`: as
+/// [`bpf_skb_event_output`], against the frame's length
+/// (`xdp_get_buff_len()`: the frame is linear here).
+pub extern "C" fn bpf_xdp_event_output(ctx: u64, map: u64, flags: u64, meta: u64, meta_size: u64) -> u64 {
+    let xdp_size = (flags & BPF_F_CTXLEN_MASK) >> 32;
+    if flags & !(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK) != 0 {
+        return neg(EINVAL);
+    }
+    // SAFETY: r1 is the xdp_buff (ARG_PTR_TO_CTX).
+    let x = unsafe { xdp(ctx) };
+    if xdp_size > x.data_end.saturating_sub(x.data) {
+        return neg(EFAULT);
+    }
+    // SAFETY: as in `bpf_skb_event_output`.
+    unsafe { __bpf_perf_event_output(map, flags, meta, meta_size) }
 }
 
 proto!(
@@ -354,6 +425,20 @@ proto!(BPF_XDP_ADJUST_META_PROTO, bpf_xdp_adjust_meta, RET_INTEGER, [ARG_PTR_TO_
 proto!(
     BPF_PERF_EVENT_OUTPUT_PROTO,
     bpf_perf_event_output,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
+);
+proto!(
+    BPF_SKB_EVENT_OUTPUT_PROTO,
+    bpf_skb_event_output,
+    RET_INTEGER,
+    [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
+    gpl_only: true
+);
+proto!(
+    BPF_XDP_EVENT_OUTPUT_PROTO,
+    bpf_xdp_event_output,
     RET_INTEGER,
     [ARG_PTR_TO_CTX, ARG_CONST_MAP_PTR, ARG_ANYTHING, ARG_PTR_TO_MEM | MEM_RDONLY, ARG_CONST_SIZE_OR_ZERO],
     gpl_only: true

@@ -1,5 +1,6 @@
 //! Mirrors `kernel/bpf/arraymap.c` (v6.18): `BPF_MAP_TYPE_ARRAY`,
-//! `BPF_MAP_TYPE_PERCPU_ARRAY` and `BPF_MAP_TYPE_PROG_ARRAY`.
+//! `BPF_MAP_TYPE_PERCPU_ARRAY`, `BPF_MAP_TYPE_PROG_ARRAY` and
+//! `BPF_MAP_TYPE_PERF_EVENT_ARRAY`.
 //!
 //! Every element of an array exists from creation: lookups never fail for
 //! an index below `max_entries`, `BPF_NOEXIST` always fails, delete is
@@ -387,6 +388,100 @@ impl BpfMapOps for BpfProgArray {
     }
 }
 
+/// A `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: slots of perf events, one per CPU
+/// usually, that `bpf_perf_event_output` writes samples to.
+///
+/// A slot is filled from user space with the fd of a perf event
+/// (`perf_event_fd_array_get_ptr`). This model has no `perf_event_open()`:
+/// no fd of a task is a perf event, so `perf_event_get()` refuses every fd
+/// with `EBADF` (as the kernel does for an fd that is not a perf event)
+/// and every slot stays empty. Programs see what they see in the kernel
+/// when no event is open on the slot: `-ENOENT`.
+#[derive(Debug)]
+pub struct BpfPerfEventArray {
+    max_entries: u32,
+    /// `max_entries` rounded as `array_map_alloc()` rounds it (the slots
+    /// the kernel allocates).
+    slots: u32,
+}
+
+/// Mirrors `array_map_alloc()` as `perf_event_array_map_ops` uses it: the
+/// geometry (and `E2BIG`) of an array of `max_entries` pointers.
+pub fn perf_event_array_map_alloc(attr: &BpfMapAttr, env: &BpfMapEnv) -> Result<BpfPerfEventArray, Errno> {
+    let (slots, _) = array_geometry(attr, env)?;
+    if u64::from(slots) * 8 > super::BPF_MAP_AREA_MAX {
+        return Err(ENOMEM);
+    }
+    Ok(BpfPerfEventArray { max_entries: attr.max_entries, slots })
+}
+
+impl BpfMapOps for BpfPerfEventArray {
+    /// Mirrors `fd_array_map_lookup_elem()`: programs cannot look into an
+    /// fd array (the kernel's answer is `ERR_PTR(-EOPNOTSUPP)`; the
+    /// verifier refuses the call first).
+    fn map_lookup_elem(&self, _key: &[u8]) -> Option<NonNull<u8>> {
+        None
+    }
+
+    /// Programs cannot update a perf_event_array (the verifier refuses
+    /// `bpf_map_update_elem` on it).
+    fn map_update_elem(&self, _key: &[u8], _value: &[u8], _flags: u64) -> Result<(), Errno> {
+        Err(EINVAL)
+    }
+
+    /// Mirrors `fd_array_map_delete_elem()`: `E2BIG` past the end, `ENOENT`
+    /// for an empty slot (every slot, in this model).
+    fn map_delete_elem(&self, key: &[u8]) -> Result<(), Errno> {
+        let index = key_u32(key).ok_or(EINVAL)?;
+        if index >= self.max_entries {
+            return Err(E2BIG);
+        }
+        Err(ENOENT)
+    }
+
+    /// Mirrors `array_map_get_next_key()`.
+    fn map_get_next_key(&self, key: Option<&[u8]>, next_key: &mut [u8]) -> Result<(), Errno> {
+        let index = key.and_then(key_u32).unwrap_or(u32::MAX);
+        let next = if index >= self.max_entries {
+            0
+        } else if index == self.max_entries - 1 {
+            return Err(ENOENT);
+        } else {
+            index + 1
+        };
+        next_key.get_mut(..4).ok_or(EINVAL)?.copy_from_slice(&next.to_le_bytes());
+        Ok(())
+    }
+
+    /// Mirrors `bpf_fd_array_map_lookup_elem()`: a perf_event_array has no
+    /// `map_fd_sys_lookup_elem`, so the system call cannot read it
+    /// (`ENOTSUPP`).
+    fn map_lookup_elem_sys(&self, _key: &[u8], _value: &mut [u8]) -> Result<(), Errno> {
+        Err(ENOTSUPP)
+    }
+
+    /// The system call updates fd arrays through `bpf-syscall`'s
+    /// `bpf_fd_array_map_update_elem()`, which resolves the fd first.
+    fn map_update_elem_sys(&self, _key: &[u8], _value: &[u8], _flags: u64) -> Result<(), Errno> {
+        Err(EINVAL)
+    }
+
+    /// Mirrors the slot lookup of `kernel/trace/bpf_trace.c:
+    /// __bpf_perf_event_output()`: an index past the array is `E2BIG`, an
+    /// empty slot `ENOENT` (no slot holds an event in this model).
+    fn perf_event_output(&self, index: u64, _cpu: u32, _data: &[u8]) -> Result<(), Errno> {
+        if index >= u64::from(self.max_entries) {
+            return Err(E2BIG);
+        }
+        Err(ENOENT)
+    }
+
+    /// Mirrors `array_map_mem_usage()` for an array of pointers.
+    fn map_mem_usage(&self) -> u64 {
+        u64::from(self.slots) * 8 + std::mem::size_of::<Self>() as u64
+    }
+}
+
 /// Mirrors the checks of `kernel/bpf/arraymap.c:bpf_fd_array_map_update_elem()`
 /// before its exchange: only `BPF_ANY`, an index in range. The caller
 /// then resolves the fd (`map_fd_get_ptr`) and calls
@@ -425,7 +520,12 @@ mod tests {
         // Expectations recorded from Linux 6.18.44 (BPF_MAP_CREATE as root).
         let f = BpfMapFlags::empty();
         let check = |t, ks, vs, me, fl| bpf_map_alloc_check(&attr(t, ks, vs, me, fl), &env());
-        for t in [BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PERCPU_ARRAY, BPF_MAP_TYPE_PROG_ARRAY] {
+        for t in [
+            BPF_MAP_TYPE_ARRAY,
+            BPF_MAP_TYPE_PERCPU_ARRAY,
+            BPF_MAP_TYPE_PROG_ARRAY,
+            BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+        ] {
             assert_eq!(check(t, 4, 4, 1, f), Ok(()));
             assert_eq!(check(t, 0, 4, 1, f), Err(EINVAL));
             assert_eq!(check(t, 8, 4, 1, f), Err(EINVAL));
@@ -441,6 +541,20 @@ mod tests {
         assert_eq!(check(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 1, BpfMapFlags::BPF_F_MMAPABLE), Err(EINVAL));
         assert_eq!(check(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BpfMapFlags::BPF_F_INNER_MAP), Ok(()));
         assert_eq!(check(BPF_MAP_TYPE_PROG_ARRAY, 4, 8, 1, f), Err(EINVAL));
+        assert_eq!(check(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 8, 1, f), Err(EINVAL));
+        let pe = |fl| check(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, fl);
+        assert_eq!(pe(BpfMapFlags::BPF_F_PRESERVE_ELEMS), Ok(()));
+        assert_eq!(pe(BpfMapFlags::BPF_F_RDONLY), Ok(()));
+        assert_eq!(pe(BpfMapFlags::BPF_F_NUMA_NODE), Ok(()));
+        for bad in [
+            BpfMapFlags::BPF_F_RDONLY_PROG,
+            BpfMapFlags::BPF_F_WRONLY_PROG,
+            BpfMapFlags::BPF_F_MMAPABLE,
+            BpfMapFlags::BPF_F_INNER_MAP,
+        ] {
+            assert_eq!(pe(bad), Err(EINVAL));
+        }
+        assert_eq!(check(BPF_MAP_TYPE_ARRAY, 4, 4, 1, BpfMapFlags::BPF_F_PRESERVE_ELEMS), Err(EINVAL));
         assert_eq!(check(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 32768, 1, f), Ok(()));
         assert_eq!(check(BPF_MAP_TYPE_PERCPU_ARRAY, 4, 32769, 1, f), Err(E2BIG));
         assert_eq!(check(BPF_MAP_TYPE_ARRAY, 4, 32769, 1, f), Ok(()));
@@ -535,6 +649,28 @@ mod tests {
         m.ops.map_lookup_elem_sys(&0u32.to_le_bytes(), &mut out).unwrap();
         assert_eq!(&out[..4], &1u32.to_le_bytes());
         assert_eq!(&out[8..12], &5u32.to_le_bytes());
+    }
+
+    #[test]
+    fn perf_event_array_slots_are_empty() {
+        // The live kernel, with no perf event in any slot.
+        let m = bpf_map_alloc(&attr(BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 2, BpfMapFlags::empty()), &env())
+            .unwrap();
+        let k = |i: u32| i.to_le_bytes();
+        assert_eq!(m.bpf_map_value_size(2), 4);
+        assert_eq!(m.ops.map_delete_elem(&k(0)), Err(ENOENT));
+        assert_eq!(m.ops.map_delete_elem(&k(5)), Err(E2BIG));
+        let mut v = [0u8; 4];
+        assert_eq!(m.ops.map_lookup_elem_sys(&k(0), &mut v), Err(ENOTSUPP));
+        assert_eq!(m.ops.map_lookup_elem(&k(0)), None);
+        let mut nk = [0u8; 4];
+        assert_eq!(m.ops.map_get_next_key(None, &mut nk), Ok(()));
+        assert_eq!(nk, k(0));
+        assert_eq!(m.ops.map_get_next_key(Some(&k(1)), &mut nk), Err(ENOENT));
+        assert_eq!(m.ops.perf_event_output(1, 0, &[1, 2]), Err(ENOENT));
+        assert_eq!(m.ops.perf_event_output(2, 0, &[]), Err(E2BIG));
+        let a = bpf_map_alloc(&attr(BPF_MAP_TYPE_ARRAY, 4, 4, 2, BpfMapFlags::empty()), &env()).unwrap();
+        assert_eq!(a.ops.perf_event_output(0, 0, &[]), Err(EINVAL));
     }
 
     #[test]

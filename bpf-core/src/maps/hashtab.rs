@@ -503,6 +503,33 @@ impl BpfMapOps for BpfHtab {
         Ok(())
     }
 
+    /// Mirrors `__htab_map_lookup_and_delete_elem()`: the value (every
+    /// CPU's copy, 8-byte aligned, for a per-CPU hash) copied out and the
+    /// element unlinked under one bucket lock. Without BTF no value holds a
+    /// `bpf_spin_lock`, so `BPF_F_LOCK` is `EINVAL` (the system call
+    /// refuses it first).
+    fn map_lookup_and_delete_elem(&self, key: &[u8], value: &mut [u8], flags: u64) -> Result<(), Errno> {
+        if flags & BpfElemFlags::BPF_F_LOCK.bits() != 0 {
+            return Err(EINVAL);
+        }
+        let key = self.key_ok(key).ok_or(EINVAL)?;
+        let hash = super::jhash::htab_map_hash(key, self.hashrnd);
+        let bucket = self.bucket_of(hash);
+        let _g = self.lock(bucket);
+        let f = self.find(bucket, hash, key).ok_or(ENOENT)?;
+        let per = if self.percpu { self.value_room } else { self.value_size as usize };
+        for (cpu, chunk) in value.chunks_mut(per).take(self.copies as usize).enumerate() {
+            let n = chunk.len().min(per);
+            let src = self.value_ptr(f.slot, cpu as u32);
+            // SAFETY: `src` has `value_room >= n` bytes; `chunk` is a Rust buffer.
+            unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), chunk.as_mut_ptr(), n) };
+        }
+        self.unlink(bucket, &f);
+        self.free_slot(f.slot);
+        self.count.fetch_sub(1, Ordering::AcqRel);
+        Ok(())
+    }
+
     /// Mirrors `bpf_map_update_value()`: `bpf_percpu_hash_update()` writes
     /// every CPU's copy.
     fn map_update_elem_sys(&self, key: &[u8], value: &[u8], flags: u64) -> Result<(), Errno> {
@@ -578,6 +605,14 @@ mod tests {
         assert_eq!(m.ops.map_lookup_elem_sys(&k(3), &mut out), Err(ENOENT));
         assert_eq!(m.ops.map_delete_elem(&k(3)), Err(ENOENT));
         assert_eq!(m.ops.map_delete_elem(&k(1)), Ok(()));
+        assert_eq!(m.ops.map_update_elem(&k(3), &v, 0), Ok(()));
+        // lookup-and-delete: the value comes out and the key is gone (as on
+        // the live kernel: 77 then ENOENT).
+        m.ops.map_update_elem(&k(4), &77u64.to_le_bytes(), BpfElemFlags::BPF_ANY.bits()).unwrap_err();
+        assert_eq!(m.ops.map_lookup_and_delete_elem(&k(3), &mut out, 0), Ok(()));
+        assert_eq!(u64::from_le_bytes(out), 7);
+        assert_eq!(m.ops.map_lookup_and_delete_elem(&k(3), &mut out, 0), Err(ENOENT));
+        assert_eq!(m.ops.map_lookup_and_delete_elem(&k(2), &mut out, 4), Err(EINVAL));
         assert_eq!(m.ops.map_update_elem(&k(3), &v, 0), Ok(()));
         let mut nk = [0u8; 4];
         // A key not in the table starts the walk over.

@@ -6,8 +6,9 @@
 //! from `bpf_map_lookup_elem` stays valid while the program holds the map
 //! (the program's `used_maps` keep it alive), as in the kernel.
 //!
-//! Implemented types: `ARRAY`, `PERCPU_ARRAY`, `PROG_ARRAY` ([`arraymap`]),
-//! `HASH`, `PERCPU_HASH` ([`hashtab`]). The other types of `bpf_types.h`
+//! Implemented types: `ARRAY`, `PERCPU_ARRAY`, `PROG_ARRAY`,
+//! `PERF_EVENT_ARRAY` ([`arraymap`]), `HASH`, `PERCPU_HASH` ([`hashtab`]),
+//! `QUEUE`, `STACK` ([`queue_stack_maps`]). The other types of `bpf_types.h`
 //! are known (so their numbers are not "unknown type") but not modelled:
 //! [`bpf_map_alloc_check`] refuses them with `ENOTSUPP`.
 
@@ -15,6 +16,7 @@ pub(crate) mod area;
 pub mod arraymap;
 pub mod hashtab;
 pub mod jhash;
+pub mod queue_stack_maps;
 
 pub use area::BPF_MAP_AREA_MAX;
 
@@ -53,6 +55,40 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     fn map_delete_elem(&self, key: &[u8]) -> Result<(), Errno>;
     /// `map_get_next_key`: the key after `key`, or the first key for `None`.
     fn map_get_next_key(&self, key: Option<&[u8]>, next_key: &mut [u8]) -> Result<(), Errno>;
+    /// `map_push_elem` (queue, stack): `value` goes in; `BPF_EXIST` makes
+    /// room in a full map. Other types have no such op; the verifier lets
+    /// only queues and stacks reach it, and the default answers
+    /// `EOPNOTSUPP`.
+    fn map_push_elem(&self, _value: &[u8], _flags: u64) -> Result<(), Errno> {
+        Err(EOPNOTSUPP)
+    }
+    /// `map_pop_elem` (queue, stack): the next element into `value`
+    /// (`value_size` bytes), removed; `ENOENT` (and `value` zeroed) when
+    /// empty.
+    fn map_pop_elem(&self, _value: &mut [u8]) -> Result<(), Errno> {
+        Err(EOPNOTSUPP)
+    }
+    /// `map_peek_elem` (queue, stack): as [`BpfMapOps::map_pop_elem`],
+    /// without removing it.
+    fn map_peek_elem(&self, _value: &mut [u8]) -> Result<(), Errno> {
+        Err(EOPNOTSUPP)
+    }
+    /// `map_lookup_and_delete_elem` (hash maps) for the system call's
+    /// `BPF_MAP_LOOKUP_AND_DELETE_ELEM`: the value of `key` (every CPU's
+    /// copy for per-CPU maps) into `value`, and the element removed.
+    /// Types without it answer `ENOTSUPP`, as `map_lookup_and_delete_elem()`
+    /// does for them.
+    fn map_lookup_and_delete_elem(&self, _key: &[u8], _value: &mut [u8], _flags: u64) -> Result<(), Errno> {
+        Err(ENOTSUPP)
+    }
+    /// The perf event in slot `index` of a perf_event_array, as
+    /// `__bpf_perf_event_output()` finds it: `E2BIG` for an index past
+    /// `max_entries`, `ENOENT` for an empty slot, else what the output
+    /// to that event gives. Other types answer `EINVAL` (the verifier
+    /// lets no other map reach `bpf_perf_event_output`).
+    fn perf_event_output(&self, _index: u64, _cpu: u32, _data: &[u8]) -> Result<(), Errno> {
+        Err(EINVAL)
+    }
     /// The program in slot `index` of a prog_array, for `bpf_tail_call`.
     fn tail_call_prog(&self, _index: u32) -> Option<Arc<BpfProg>> {
         None
@@ -406,8 +442,9 @@ pub fn bpf_map_alloc_check(attr: &BpfMapAttr, env: &BpfMapEnv) -> Result<(), Err
     }
     match attr.map_type {
         BPF_MAP_TYPE_ARRAY | BPF_MAP_TYPE_PERCPU_ARRAY => arraymap::array_map_alloc_check(attr),
-        BPF_MAP_TYPE_PROG_ARRAY => arraymap::fd_array_map_alloc_check(attr),
+        BPF_MAP_TYPE_PROG_ARRAY | BPF_MAP_TYPE_PERF_EVENT_ARRAY => arraymap::fd_array_map_alloc_check(attr),
         BPF_MAP_TYPE_HASH | BPF_MAP_TYPE_PERCPU_HASH => hashtab::htab_map_alloc_check(attr, env),
+        BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK => queue_stack_maps::queue_stack_map_alloc_check(attr),
         // Listed in bpf_types.h but not modelled by this project.
         _ => Err(ENOTSUPP),
     }
@@ -420,7 +457,9 @@ pub fn bpf_map_alloc(attr: &BpfMapAttr, env: &BpfMapEnv) -> Result<BpfMap, Errno
     let ops: Box<dyn BpfMapOps> = match attr.map_type {
         BPF_MAP_TYPE_ARRAY | BPF_MAP_TYPE_PERCPU_ARRAY => Box::new(arraymap::array_map_alloc(attr, env)?),
         BPF_MAP_TYPE_PROG_ARRAY => Box::new(arraymap::prog_array_map_alloc(attr, env)?),
+        BPF_MAP_TYPE_PERF_EVENT_ARRAY => Box::new(arraymap::perf_event_array_map_alloc(attr, env)?),
         BPF_MAP_TYPE_HASH | BPF_MAP_TYPE_PERCPU_HASH => Box::new(hashtab::htab_map_alloc(attr, env)?),
+        BPF_MAP_TYPE_QUEUE | BPF_MAP_TYPE_STACK => Box::new(queue_stack_maps::queue_stack_map_alloc(attr)?),
         _ => return Err(ENOTSUPP),
     };
     Ok(BpfMap::from_attr(attr, ops))
