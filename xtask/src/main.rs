@@ -35,6 +35,11 @@ fn main() -> ExitCode {
         Some((c, r)) => (c.as_str(), r),
         None => ("help", &[][..]),
     };
+    // `cargo xtask CMD --help` shows the same text as `cargo xtask help`.
+    if rest.iter().any(|a| a == "--help" || a == "-h") {
+        print_help();
+        return ExitCode::SUCCESS;
+    }
     let result = match cmd {
         "test" => test(rest),
         "conformance" => conformance(rest),
