@@ -119,23 +119,41 @@ impl<'a> BpfVerifierEnv<'a> {
         insns.drain(off..off + cnt);
         bpf_adj_branches(&mut insns, off as i64, (off + cnt) as i64, off as i64)?;
         self.prog.set_insns(insns);
+        self.adjust_subprog_starts_after_remove(off as u32, cnt as u32);
         self.insn_aux_data.drain(off..off + cnt);
-        // adjust_subprog_starts_after_remove()
-        let end = (off + cnt) as u32;
-        let mut i = 0;
-        while i <= self.subprog_cnt {
-            let s = &mut self.subprog_info[i];
-            if s.start >= end {
-                s.start -= cnt as u32;
-            } else if s.start >= off as u32 && i > 0 {
-                // a whole dead subprogram
-                self.subprog_info.remove(i);
-                self.subprog_cnt -= 1;
-                continue;
-            }
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:adjust_subprog_starts_after_remove()` (v6.18).
+    ///
+    /// After `[off, off + cnt)` went, a subprogram all of whose insns were
+    /// in the range goes with them; one that only lost its head (a `goto +0`
+    /// at its start) stays, starting at the first insn that survived; the
+    /// starts after the range, the fake exit one included, move back.
+    fn adjust_subprog_starts_after_remove(&mut self, off: u32, cnt: u32) {
+        let n = self.subprog_cnt;
+        let info = &self.subprog_info;
+        // first subprogram starting in the range: the first to remove
+        let mut i = (0..n).find(|&k| info[k].start >= off).unwrap_or(n);
+        // first one starting at or after its end: the first to stay
+        let mut j = (i..n).find(|&k| info[k].start >= off + cnt).unwrap_or(n);
+        // not exactly at the end: the one before lost only its front
+        if info[j].start != off + cnt {
+            j = j.saturating_sub(1);
+        }
+        if j > i {
+            // the fake exit subprogram moves too
+            self.subprog_info.drain(i..j);
+            self.subprog_cnt -= j - i;
+        } else if self.subprog_info[i].start == off {
+            // convert i from "first to remove" to "first to adjust"
             i += 1;
         }
-        Ok(())
+        // (a start inside the range that survives is not made by these
+        // passes: a live subprogram's first insn is seen)
+        for s in self.subprog_info.iter_mut().take(self.subprog_cnt + 1).skip(i) {
+            s.start = s.start.saturating_sub(cnt);
+        }
     }
 
     /// Mirrors `kernel/bpf/verifier.c:opt_hard_wire_dead_code_branches()`:

@@ -67,6 +67,16 @@ fn scrub_spilled_slot(t: &mut u8) {
     }
 }
 
+/// `scrub_special_slot()`: a write over a spilled register (or dynptr,
+/// iterator, irq flag) destroys all of it, so no slot is left looking
+/// spilled with its register gone.
+fn scrub_special_slot(s: &mut BpfStackState) {
+    s.spilled_ptr.type_ = NOT_INIT;
+    if is_stack_slot_special(s) {
+        s.slot_type.iter_mut().for_each(scrub_spilled_slot);
+    }
+}
+
 /// `mark_stack_slot_misc()`.
 fn mark_stack_slot_misc(t: &mut u8) {
     if *t == slot::STACK_ZERO || *t == slot::STACK_INVALID {
@@ -271,7 +281,7 @@ impl<'a> BpfVerifierEnv<'a> {
                         self,
                         "misaligned packet access off {}+{}+{}+{} size {}\n",
                         ip_align,
-                        fmt_var_off(reg.var_off),
+                        tnum_strn(reg.var_off),
                         reg.off,
                         off,
                         size
@@ -305,7 +315,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 self,
                 "misaligned {}access off {}+{}+{} size {}\n",
                 desc,
-                fmt_var_off(reg.var_off),
+                tnum_strn(reg.var_off),
                 reg.off,
                 off,
                 size
@@ -460,11 +470,7 @@ impl<'a> BpfVerifierEnv<'a> {
         } else {
             let mut t = slot::STACK_MISC;
             {
-                let s = &mut self.cur_state.frame[frame].stack[spi];
-                s.spilled_ptr.type_ = NOT_INIT;
-                if is_stack_slot_special(s) {
-                    s.slot_type.iter_mut().for_each(scrub_spilled_slot);
-                }
+                scrub_special_slot(&mut self.cur_state.frame[frame].stack[spi]);
             }
             if reg.as_ref().is_some_and(register_is_null) || (reg.is_none() && is_st_mem && insn.imm == 0) {
                 // a misaligned zero spill: the register must stay zero
@@ -525,6 +531,11 @@ impl<'a> BpfVerifierEnv<'a> {
                 zero_used = true;
                 continue;
             }
+            // the whole slot goes, not only the bytes written: a slot left
+            // spilled without its register would fail a later fill
+            let s = &mut self.cur_state.frame[frame].stack[spi];
+            scrub_special_slot(s);
+            let stype = s.slot_type[slot % BPF_REG_SIZE];
             let mut new_type = slot::STACK_MISC;
             if writing_zero && stype == slot::STACK_ZERO {
                 new_type = slot::STACK_ZERO;
@@ -539,9 +550,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 );
                 return Err(EINVAL);
             }
-            let s = &mut self.cur_state.frame[frame].stack[spi];
-            s.spilled_ptr.type_ = NOT_INIT;
-            s.slot_type[slot % BPF_REG_SIZE] = new_type;
+            self.cur_state.frame[frame].stack[spi].slot_type[slot % BPF_REG_SIZE] = new_type;
         }
         if zero_used {
             self.mark_chain_precision(value_regno)?;
@@ -1455,15 +1464,5 @@ impl<'a> BpfVerifierEnv<'a> {
         let idx = self.insn_idx;
         self.regs()[0].subreg_def = idx + 1;
         Ok(())
-    }
-}
-
-/// The var_off of a misaligned-access message: the known value when there
-/// is one, else the `(value; mask)` pair.
-fn fmt_var_off(t: Tnum) -> String {
-    if t.is_const() {
-        format!("{}", t.value as i64)
-    } else {
-        tnum_strn(t)
     }
 }

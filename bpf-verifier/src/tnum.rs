@@ -226,8 +226,16 @@ pub fn tnum_sbin(a: Tnum) -> String {
         .collect()
 }
 
-/// `tnum_strn()`: `(value; mask)` in hex, as the verifier log prints `var_off`.
+/// Mirrors `kernel/bpf/log.c:tnum_strn()` (v6.18): `(value; mask)` in hex,
+/// as the verifier log prints `var_off`; a known value prints alone, in
+/// decimal up to `U16_MAX` and in hex above.
 pub fn tnum_strn(a: Tnum) -> String {
+    if a.mask == 0 {
+        if a.value <= u64::from(u16::MAX) {
+            return format!("{}", a.value);
+        }
+        return format!("{:#x}", a.value);
+    }
     format!("({:#x}; {:#x})", a.value, a.mask)
 }
 
@@ -338,6 +346,8 @@ mod tests {
         assert_eq!(tnum_range(5, 5), tnum_const(5));
         assert_eq!(tnum_range(0, u64::MAX), TNUM_UNKNOWN);
         assert_eq!(tnum_strn(tn(0, 0xff)), "(0x0; 0xff)");
+        assert_eq!(tnum_strn(tnum_const(65535)), "65535");
+        assert_eq!(tnum_strn(tnum_const(-4i64 as u64)), "0xfffffffffffffffc");
         assert_eq!(tnum_sbin(tn(2, 1)).trim_start_matches('0'), "1x");
         assert!(tnum_in(tn(0, 0xff), tnum_const(3)));
         assert!(!tnum_in(tnum_const(3), tn(0, 0xff)));
