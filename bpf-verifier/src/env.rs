@@ -101,8 +101,11 @@ pub struct BpfVerifierEnv<'a> {
     pub cur_state: Box<BpfVerifierState>,
     /// Branches to explore (`head`).
     pub head: Vec<BpfVerifierStackElem>,
-    /// Arena of explored states; `parent` links index it.
-    pub sl: Vec<Option<BpfVerifierStateList>>,
+    /// Arena of explored states; `parent` links index it. Each entry is
+    /// its own allocation, as the kernel's `kzalloc`ed list elements are:
+    /// a freed state gives its memory back, and growing the arena moves
+    /// pointers, not states.
+    pub sl: Vec<Option<Box<BpfVerifierStateList>>>,
     /// Explored states by `explored_state()` bucket, oldest first.
     pub explored_states: Vec<Vec<StateId>>,
     /// States evicted from the buckets still referenced as parents.

@@ -171,12 +171,12 @@ impl<'a> BpfVerifierEnv<'a> {
         let prev = self.prev_insn_idx as u32;
         if let Some(i) = self.cur_hist_ent {
             if let Some(e) = self.cur_state.jmp_history.get_mut(i) {
-                e.flags |= flags;
+                e.add_flags(flags);
                 e.linked_regs = linked_regs;
                 return Ok(());
             }
         }
-        self.cur_state.jmp_history.push(BpfJmpHistoryEntry { idx, prev_idx: prev, flags, linked_regs });
+        self.cur_state.jmp_history.push(BpfJmpHistoryEntry::new(idx, prev, flags, linked_regs));
         self.cur_hist_ent = Some(self.cur_state.jmp_history.len() - 1);
         Ok(())
     }
@@ -362,7 +362,7 @@ impl<'a> BpfVerifierEnv<'a> {
                     break;
                 }
                 if cnt > 0 && st.jmp_history[cnt - 1].idx as i32 == i {
-                    i = st.jmp_history[cnt - 1].prev_idx as i32;
+                    i = st.jmp_history[cnt - 1].prev_idx() as i32;
                     history -= 1;
                 } else {
                     i -= 1;
@@ -520,8 +520,8 @@ impl<'a> BpfVerifierEnv<'a> {
         let mode = bpf_mode(insn.code);
         let (dreg, sreg) = (insn.dst_reg(), insn.src_reg());
         let stack_access = hist
-            .filter(|h| h.flags & insn_f::STACK_ACCESS != 0)
-            .map(|h| ((h.flags >> insn_f::SPI_SHIFT) & insn_f::SPI_MASK, h.flags & insn_f::FRAMENO_MASK));
+            .filter(|h| h.flags() & insn_f::STACK_ACCESS != 0)
+            .map(|h| ((h.flags() >> insn_f::SPI_SHIFT) & insn_f::SPI_MASK, h.flags() & insn_f::FRAMENO_MASK));
         let is_atomic_load = class == BPF_STX && mode == BPF_ATOMIC && insn.imm == BPF_LOAD_ACQ;
         if class == BPF_ALU || class == BPF_ALU64 {
             if !self.bt_is_reg_set(dreg) {
@@ -625,10 +625,10 @@ impl<'a> BpfVerifierEnv<'a> {
                     return Ok(());
                 }
                 // both sides of a compare of two scalars
-                if !hist.is_some_and(|h| h.flags & insn_f::SRC_REG_STACK != 0) {
+                if !hist.is_some_and(|h| h.flags() & insn_f::SRC_REG_STACK != 0) {
                     self.bt_set_reg(sreg);
                 }
-                if !hist.is_some_and(|h| h.flags & insn_f::DST_REG_STACK != 0) {
+                if !hist.is_some_and(|h| h.flags() & insn_f::DST_REG_STACK != 0) {
                     self.bt_set_reg(dreg);
                 }
             }

@@ -356,17 +356,45 @@ pub mod insn_f {
     pub const SRC_REG_STACK: u32 = 1 << 11;
 }
 
-/// `struct bpf_jmp_history_entry`.
+/// `struct bpf_insn_hist_entry` (was `bpf_jmp_history_entry`): 16 bytes,
+/// `prev_idx` and the flags packed into one word as the kernel's bit
+/// fields are (`prev_idx : 20`, `flags : 12`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BpfJmpHistoryEntry {
     /// Insn index.
     pub idx: u32,
-    /// Index of the insn executed before it (`prev_idx`).
-    pub prev_idx: u32,
-    /// `INSN_F_*`.
-    pub flags: u32,
+    /// `prev_idx` in the low 20 bits, `INSN_F_*` above.
+    prev_idx_flags: u32,
     /// Packed linked registers (`linked_regs`).
     pub linked_regs: u64,
+}
+
+/// Bits of `prev_idx` (an insn index is below one million).
+const HIST_PREV_BITS: u32 = 20;
+/// `prev_idx` mask; all ones stands for "no previous insn" (-1).
+const HIST_PREV_MASK: u32 = (1 << HIST_PREV_BITS) - 1;
+
+impl BpfJmpHistoryEntry {
+    /// An entry for `idx`, reached from `prev_idx` (`u32::MAX`: none).
+    pub fn new(idx: u32, prev_idx: u32, flags: u32, linked_regs: u64) -> Self {
+        let prev = if prev_idx > HIST_PREV_MASK { HIST_PREV_MASK } else { prev_idx };
+        BpfJmpHistoryEntry { idx, prev_idx_flags: prev | (flags << HIST_PREV_BITS), linked_regs }
+    }
+    /// Index of the insn executed before it (`prev_idx`; `u32::MAX`: none).
+    pub fn prev_idx(&self) -> u32 {
+        match self.prev_idx_flags & HIST_PREV_MASK {
+            HIST_PREV_MASK => u32::MAX,
+            p => p,
+        }
+    }
+    /// `INSN_F_*`.
+    pub fn flags(&self) -> u32 {
+        self.prev_idx_flags >> HIST_PREV_BITS
+    }
+    /// `flags |= f`.
+    pub fn add_flags(&mut self, f: u32) {
+        self.prev_idx_flags |= f << HIST_PREV_BITS;
+    }
 }
 
 /// An index into the verifier's arena of explored states.

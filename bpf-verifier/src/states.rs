@@ -811,7 +811,12 @@ impl<'a> BpfVerifierEnv<'a> {
         new.insn_idx = insn_idx as u32;
         let id = self.sl.len();
         let dfs_depth = new.dfs_depth;
-        self.sl.push(Some(BpfVerifierStateList { state: new, hit_cnt: 0, miss_cnt: 0, in_free_list: false }));
+        self.sl.push(Some(Box::new(BpfVerifierStateList {
+            state: new,
+            hit_cnt: 0,
+            miss_cnt: 0,
+            in_free_list: false,
+        })));
         self.explored_states[bucket].push(id);
         self.maybe_enter_scc(id);
         self.cur_state.parent = Some(id);
