@@ -77,7 +77,12 @@ pub struct BpfVerifierStateList {
     pub miss_cnt: u32,
     /// Evicted from the explored lists, freed when its branches are done.
     pub in_free_list: bool,
+    /// The next older entry of its bucket ([`NO_STATE`]: none).
+    pub next: u32,
 }
+
+/// The end of a bucket of `explored_states`.
+pub const NO_STATE: u32 = u32::MAX;
 
 /// `struct bpf_verifier_env`.
 pub struct BpfVerifierEnv<'a> {
@@ -106,8 +111,10 @@ pub struct BpfVerifierEnv<'a> {
     /// a freed state gives its memory back, and growing the arena moves
     /// pointers, not states.
     pub sl: Vec<Option<Box<BpfVerifierStateList>>>,
-    /// Explored states by `explored_state()` bucket, oldest first.
-    pub explored_states: Vec<Vec<StateId>>,
+    /// Explored states by `explored_state()` bucket: the newest entry of
+    /// each bucket ([`NO_STATE`]: none), the entries linking to the next
+    /// older one (`next`), as the kernel's `list_head` array does.
+    pub explored_states: Vec<u32>,
     /// States evicted from the buckets still referenced as parents.
     pub free_list: Vec<StateId>,
     /// Last id handed out (`id_gen`).

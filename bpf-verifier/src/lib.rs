@@ -381,7 +381,7 @@ pub fn bpf_check(
         cur_state: Box::new(env::empty_state()),
         head: Vec::new(),
         sl: Vec::new(),
-        explored_states: vec![Vec::new(); len.max(1)],
+        explored_states: vec![env::NO_STATE; len.max(1)],
         free_list: Vec::new(),
         id_gen: 0,
         insn_idx: 0,
