@@ -358,7 +358,7 @@ impl<'a> BpfVerifierEnv<'a> {
             return;
         }
         if t == PTR_TO_STACK {
-            if state.frameno != reg.frameno {
+            if state.frameno != u32::from(reg.frameno) {
                 let _ = write!(out, "[{}]", reg.frameno);
             }
             if reg.var_off.is_const() {

@@ -177,8 +177,10 @@ pub struct BpfRegState {
     pub u32_min_value: u32,
     /// `u32_max_value`.
     pub u32_max_value: u32,
-    /// Frame the stack pointer points into (`frameno`).
-    pub frameno: u32,
+    /// Frame the stack pointer points into (`frameno`; below
+    /// `MAX_CALL_FRAMES`, so a byte: the struct stays at the kernel's 104
+    /// bytes of payload without padding to 112).
+    pub frameno: u8,
     /// Insn index + 1 of the last 32-bit write (`subreg_def`).
     pub subreg_def: i32,
     /// The value matters for safety: pruning must compare it (`precise`).
