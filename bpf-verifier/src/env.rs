@@ -475,7 +475,7 @@ pub fn empty_state() -> BpfVerifierState {
         cleaned: false,
         first_insn_idx: 0,
         last_insn_idx: 0,
-        jmp_history: Vec::new(),
+        jmp_history: JmpHistory::default(),
         dfs_depth: 0,
         callback_unroll_depth: 0,
         may_goto_depth: 0,

@@ -170,9 +170,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let idx = self.insn_idx as u32;
         let prev = self.prev_insn_idx as u32;
         if let Some(i) = self.cur_hist_ent {
-            if let Some(e) = self.cur_state.jmp_history.get_mut(i) {
-                e.add_flags(flags);
-                e.linked_regs = linked_regs;
+            if self.cur_state.jmp_history.update(i, flags, linked_regs) {
                 return Ok(());
             }
         }
@@ -331,11 +329,10 @@ impl<'a> BpfVerifierEnv<'a> {
                 } else {
                     let hist = {
                         let st = self.bt_state(st_id);
-                        if history > 0 && st.jmp_history[history - 1].idx as i32 == i {
-                            Some(st.jmp_history[history - 1])
-                        } else {
-                            None
-                        }
+                        history
+                            .checked_sub(1)
+                            .and_then(|h| st.jmp_history.get(h))
+                            .filter(|e| e.idx as i32 == i)
                     };
                     self.backtrack_insn(i, subseq_idx, hist.as_ref())
                 };
@@ -357,12 +354,14 @@ impl<'a> BpfVerifierEnv<'a> {
                 let st = self.bt_state(st_id);
                 let cnt = history;
                 if i == st.first_insn_idx as i32
-                    && (cnt == 0 || (cnt == 1 && st.jmp_history[0].idx as i32 == i))
+                    && (cnt == 0 || (cnt == 1 && st.jmp_history.get(0).is_some_and(|e| e.idx as i32 == i)))
                 {
                     break;
                 }
-                if cnt > 0 && st.jmp_history[cnt - 1].idx as i32 == i {
-                    i = st.jmp_history[cnt - 1].prev_idx() as i32;
+                if let Some(e) =
+                    cnt.checked_sub(1).and_then(|c| st.jmp_history.get(c)).filter(|e| e.idx as i32 == i)
+                {
+                    i = e.prev_idx() as i32;
                     history -= 1;
                 } else {
                     i -= 1;
