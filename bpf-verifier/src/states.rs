@@ -473,6 +473,21 @@ impl<'a> BpfVerifierEnv<'a> {
         self.free_list_size -= 1;
     }
 
+    /// A checkpoint whose every path ended is no one's ancestor any more:
+    /// precision backtracking, which walks the parents of the current
+    /// state (or of a loop backedge), never reads its jump history again,
+    /// unless its loop still holds backedges (`incomplete_read_marks`).
+    /// The kernel's history is one array cut back as the depth-first walk
+    /// returns, so it holds no such segments either.
+    fn drop_finished_history(&mut self, id: StateId) {
+        if self.incomplete_read_marks(self.sl_state(id)) {
+            return;
+        }
+        if let Some(sl) = self.sl[id].as_mut() {
+            sl.state.jmp_history = JmpHistory::default();
+        }
+    }
+
     /// Mirrors `kernel/bpf/verifier.c:update_branch_counts()`: a path
     /// ended; states whose every branch ended become usable for pruning.
     pub fn update_branch_counts_cur(&mut self) -> Result<(), Errno> {
@@ -492,6 +507,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 break;
             }
             self.maybe_exit_scc(id)?;
+            self.drop_finished_history(id);
             if let Some(p) = prev {
                 self.maybe_free_verifier_state(p);
             }
@@ -756,7 +772,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 // not final: compare scalars by range, and remember the edge
                 loop_ = self.incomplete_read_marks(&sl.state);
                 let exact = if loop_ { ExactLevel::RangeWithin } else { ExactLevel::NotExact };
-                if self.states_equal(&self.sl_state(id).clone(), &self.cur_state, exact) {
+                if self.states_equal(self.sl_state(id), &self.cur_state, exact) {
                     hit = true;
                 }
             }
