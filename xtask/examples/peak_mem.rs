@@ -1,6 +1,10 @@
 //! Peak heap of one `bpf_check` of ours per benchmark program, measured
 //! the way `cargo xtask bench` does (a counting global allocator), without
-//! the timing runs: `cargo run -p xtask --example peak_mem [NAME]`.
+//! the timing runs: `cargo run -p xtask --example peak_mem [NAME]`. A
+//! debug build allocates what a release build does, so it measures the
+//! same. `PEAK_MEM_STATS=1` adds each program's `BPF_LOG_STATS` lines
+//! (`peak_states`), `PEAK_MEM_SIZES=1` the verifier's struct sizes beside
+//! the running kernel's (BTF).
 
 use bpf_verifier::standalone::{verify, VerifyOpts};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -91,7 +95,7 @@ fn main() {
         );
     }
     let set = progs::bench_set().expect("the benchmark programs assemble");
-    for p in set.iter().filter(|p| only.as_ref().is_none_or(|o| p.name.contains(o.as_str()))) {
+    for p in set.iter().filter(|p| only.as_ref().map_or(true, |o| p.name.contains(o.as_str()))) {
         let vopts = VerifyOpts { log_level: 0, log_size: 0, ..VerifyOpts::default() };
         let base = ALLOC.live.load(Relaxed);
         ALLOC.peak.store(base, Relaxed);
