@@ -811,7 +811,7 @@ impl<'a> BpfVerifierEnv<'a> {
             return None;
         }
         // the verdict now depends on the key's value
-        self.mark_stack_slot_precise(key.frameno, spi);
+        self.mark_stack_slot_precise(key.frameno.into(), spi);
         Some(reg.var_off.value as i64)
     }
 

@@ -1487,7 +1487,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let fp = &mut st.regs[BPF_REG_FP as usize];
         fp.type_ = PTR_TO_STACK;
         __mark_reg_known(fp, 0);
-        fp.frameno = frameno;
+        fp.frameno = frameno as u8;
         self.mark_verifier_state_scratched();
         st
     }

@@ -77,7 +77,12 @@ pub struct BpfVerifierStateList {
     pub miss_cnt: u32,
     /// Evicted from the explored lists, freed when its branches are done.
     pub in_free_list: bool,
+    /// The next older entry of its bucket ([`NO_STATE`]: none).
+    pub next: u32,
 }
+
+/// The end of a bucket of `explored_states`.
+pub const NO_STATE: u32 = u32::MAX;
 
 /// `struct bpf_verifier_env`.
 pub struct BpfVerifierEnv<'a> {
@@ -101,10 +106,15 @@ pub struct BpfVerifierEnv<'a> {
     pub cur_state: Box<BpfVerifierState>,
     /// Branches to explore (`head`).
     pub head: Vec<BpfVerifierStackElem>,
-    /// Arena of explored states; `parent` links index it.
-    pub sl: Vec<Option<BpfVerifierStateList>>,
-    /// Explored states by `explored_state()` bucket, oldest first.
-    pub explored_states: Vec<Vec<StateId>>,
+    /// Arena of explored states; `parent` links index it. Each entry is
+    /// its own allocation, as the kernel's `kzalloc`ed list elements are:
+    /// a freed state gives its memory back, and growing the arena moves
+    /// pointers, not states.
+    pub sl: Vec<Option<Box<BpfVerifierStateList>>>,
+    /// Explored states by `explored_state()` bucket: the newest entry of
+    /// each bucket ([`NO_STATE`]: none), the entries linking to the next
+    /// older one (`next`), as the kernel's `list_head` array does.
+    pub explored_states: Vec<u32>,
     /// States evicted from the buckets still referenced as parents.
     pub free_list: Vec<StateId>,
     /// Last id handed out (`id_gen`).
@@ -348,7 +358,7 @@ impl<'a> BpfVerifierEnv<'a> {
             return;
         }
         if t == PTR_TO_STACK {
-            if state.frameno != reg.frameno {
+            if state.frameno != u32::from(reg.frameno) {
                 let _ = write!(out, "[{}]", reg.frameno);
             }
             if reg.var_off.is_const() {
@@ -465,7 +475,7 @@ pub fn empty_state() -> BpfVerifierState {
         cleaned: false,
         first_insn_idx: 0,
         last_insn_idx: 0,
-        jmp_history: Vec::new(),
+        jmp_history: JmpHistory::default(),
         dfs_depth: 0,
         callback_unroll_depth: 0,
         may_goto_depth: 0,

@@ -381,7 +381,7 @@ pub fn bpf_check(
         cur_state: Box::new(env::empty_state()),
         head: Vec::new(),
         sl: Vec::new(),
-        explored_states: vec![Vec::new(); len.max(1)],
+        explored_states: vec![env::NO_STATE; len.max(1)],
         free_list: Vec::new(),
         id_gen: 0,
         insn_idx: 0,
@@ -514,7 +514,6 @@ impl<'a> BpfVerifierEnv<'a> {
     /// bpf-to-bpf calls the frames must fit in 512 bytes; a tail call
     /// reachable through calls marks the callers.
     fn check_max_stack_depth(&mut self) -> Result<(), Errno> {
-        let insns = self.prog.insnsi.clone();
         let mut depth: u32 = 0;
         let mut frame: usize = 0;
         let mut tail_call_reachable = false;
@@ -539,7 +538,7 @@ impl<'a> BpfVerifierEnv<'a> {
             'continue_func: loop {
                 let end = self.subprog_info[idx + 1].start as usize;
                 while i < end {
-                    let insn = insns[i];
+                    let insn = self.prog.insnsi[i];
                     let pseudo_func = insn.is_ld_imm64() && insn.src_reg() == BPF_PSEUDO_FUNC;
                     if !insn.is_pseudo_call() && !pseudo_func {
                         i += 1;

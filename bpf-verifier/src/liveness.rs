@@ -350,27 +350,31 @@ impl<'a> BpfVerifierEnv<'a> {
     /// complete; the id goes to `insn_aux_data[].scc`.
     pub fn compute_scc(&mut self) -> Result<(), Errno> {
         let n = self.prog.insnsi.len();
+        // sized once, as the kernel's kvcalloc()ed arrays are: a depth-first
+        // walk holds at most n insns, so nothing grows (and reallocates)
         let mut pre = vec![0u32; n];
         let mut low = vec![0u32; n];
         let mut on_stack = vec![false; n];
-        let mut stack: Vec<usize> = Vec::new();
+        let mut stack: Vec<u32> = Vec::with_capacity(n);
+        // (insn, next successor to look at)
+        let mut dfs: Vec<(u32, u32)> = Vec::with_capacity(n);
         let mut next_preorder = 1u32;
         let mut next_scc_id = 1u32;
         for root in 0..n {
             if pre[root] != 0 {
                 continue;
             }
-            // (insn, next successor to look at)
-            let mut dfs: Vec<(usize, usize)> = vec![(root, 0)];
+            dfs.push((root as u32, 0));
             pre[root] = next_preorder;
             low[root] = next_preorder;
             next_preorder += 1;
-            stack.push(root);
+            stack.push(root as u32);
             on_stack[root] = true;
             while let Some(&mut (t, ref mut k)) = dfs.last_mut() {
+                let t = t as usize;
                 let (succ, cnt) = insn_successors(&self.prog.insnsi, t);
-                if *k < cnt {
-                    let w = succ[*k];
+                if (*k as usize) < cnt {
+                    let w = succ[*k as usize];
                     *k += 1;
                     if w >= n {
                         continue;
@@ -379,9 +383,9 @@ impl<'a> BpfVerifierEnv<'a> {
                         pre[w] = next_preorder;
                         low[w] = next_preorder;
                         next_preorder += 1;
-                        stack.push(w);
+                        stack.push(w as u32);
                         on_stack[w] = true;
-                        dfs.push((w, 0));
+                        dfs.push((w as u32, 0));
                     } else if on_stack[w] {
                         low[t] = low[t].min(pre[w]);
                     }
@@ -389,26 +393,26 @@ impl<'a> BpfVerifierEnv<'a> {
                 }
                 dfs.pop();
                 if let Some(&(parent, _)) = dfs.last() {
+                    let parent = parent as usize;
                     low[parent] = low[parent].min(low[t]);
                 }
                 if low[t] == pre[t] {
-                    // t is the root of a component
-                    let mut members = Vec::new();
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        members.push(w);
-                        if w == t {
-                            break;
-                        }
-                    }
+                    // t is the root of a component: it and everything
+                    // above it on the stack
+                    let at = stack.iter().rposition(|&w| w as usize == t).unwrap_or(0);
                     let self_loop = {
                         let (succ, cnt) = insn_successors(&self.prog.insnsi, t);
                         succ[..cnt].contains(&t)
                     };
-                    if members.len() >= 2 || self_loop {
-                        for &w in &members {
-                            self.insn_aux_data[w].scc = next_scc_id;
+                    let is_scc = stack.len() - at >= 2 || self_loop;
+                    for &w in &stack[at..] {
+                        on_stack[w as usize] = false;
+                        if is_scc {
+                            self.insn_aux_data[w as usize].scc = next_scc_id;
                         }
+                    }
+                    stack.truncate(at);
+                    if is_scc {
                         next_scc_id += 1;
                     }
                 }

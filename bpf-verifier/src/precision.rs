@@ -170,13 +170,11 @@ impl<'a> BpfVerifierEnv<'a> {
         let idx = self.insn_idx as u32;
         let prev = self.prev_insn_idx as u32;
         if let Some(i) = self.cur_hist_ent {
-            if let Some(e) = self.cur_state.jmp_history.get_mut(i) {
-                e.flags |= flags;
-                e.linked_regs = linked_regs;
+            if self.cur_state.jmp_history.update(i, flags, linked_regs) {
                 return Ok(());
             }
         }
-        self.cur_state.jmp_history.push(BpfJmpHistoryEntry { idx, prev_idx: prev, flags, linked_regs });
+        self.cur_state.jmp_history.push(BpfJmpHistoryEntry::new(idx, prev, flags, linked_regs));
         self.cur_hist_ent = Some(self.cur_state.jmp_history.len() - 1);
         Ok(())
     }
@@ -331,11 +329,10 @@ impl<'a> BpfVerifierEnv<'a> {
                 } else {
                     let hist = {
                         let st = self.bt_state(st_id);
-                        if history > 0 && st.jmp_history[history - 1].idx as i32 == i {
-                            Some(st.jmp_history[history - 1])
-                        } else {
-                            None
-                        }
+                        history
+                            .checked_sub(1)
+                            .and_then(|h| st.jmp_history.get(h))
+                            .filter(|e| e.idx as i32 == i)
                     };
                     self.backtrack_insn(i, subseq_idx, hist.as_ref())
                 };
@@ -357,12 +354,14 @@ impl<'a> BpfVerifierEnv<'a> {
                 let st = self.bt_state(st_id);
                 let cnt = history;
                 if i == st.first_insn_idx as i32
-                    && (cnt == 0 || (cnt == 1 && st.jmp_history[0].idx as i32 == i))
+                    && (cnt == 0 || (cnt == 1 && st.jmp_history.get(0).is_some_and(|e| e.idx as i32 == i)))
                 {
                     break;
                 }
-                if cnt > 0 && st.jmp_history[cnt - 1].idx as i32 == i {
-                    i = st.jmp_history[cnt - 1].prev_idx as i32;
+                if let Some(e) =
+                    cnt.checked_sub(1).and_then(|c| st.jmp_history.get(c)).filter(|e| e.idx as i32 == i)
+                {
+                    i = e.prev_idx() as i32;
                     history -= 1;
                 } else {
                     i -= 1;
@@ -520,8 +519,8 @@ impl<'a> BpfVerifierEnv<'a> {
         let mode = bpf_mode(insn.code);
         let (dreg, sreg) = (insn.dst_reg(), insn.src_reg());
         let stack_access = hist
-            .filter(|h| h.flags & insn_f::STACK_ACCESS != 0)
-            .map(|h| ((h.flags >> insn_f::SPI_SHIFT) & insn_f::SPI_MASK, h.flags & insn_f::FRAMENO_MASK));
+            .filter(|h| h.flags() & insn_f::STACK_ACCESS != 0)
+            .map(|h| ((h.flags() >> insn_f::SPI_SHIFT) & insn_f::SPI_MASK, h.flags() & insn_f::FRAMENO_MASK));
         let is_atomic_load = class == BPF_STX && mode == BPF_ATOMIC && insn.imm == BPF_LOAD_ACQ;
         if class == BPF_ALU || class == BPF_ALU64 {
             if !self.bt_is_reg_set(dreg) {
@@ -625,10 +624,10 @@ impl<'a> BpfVerifierEnv<'a> {
                     return Ok(());
                 }
                 // both sides of a compare of two scalars
-                if !hist.is_some_and(|h| h.flags & insn_f::SRC_REG_STACK != 0) {
+                if !hist.is_some_and(|h| h.flags() & insn_f::SRC_REG_STACK != 0) {
                     self.bt_set_reg(sreg);
                 }
-                if !hist.is_some_and(|h| h.flags & insn_f::DST_REG_STACK != 0) {
+                if !hist.is_some_and(|h| h.flags() & insn_f::DST_REG_STACK != 0) {
                     self.bt_set_reg(dreg);
                 }
             }

@@ -177,8 +177,10 @@ pub struct BpfRegState {
     pub u32_min_value: u32,
     /// `u32_max_value`.
     pub u32_max_value: u32,
-    /// Frame the stack pointer points into (`frameno`).
-    pub frameno: u32,
+    /// Frame the stack pointer points into (`frameno`; below
+    /// `MAX_CALL_FRAMES`, so a byte: the struct stays at the kernel's 104
+    /// bytes of payload without padding to 112).
+    pub frameno: u8,
     /// Insn index + 1 of the last 32-bit write (`subreg_def`).
     pub subreg_def: i32,
     /// The value matters for safety: pruning must compare it (`precise`).
@@ -356,17 +358,105 @@ pub mod insn_f {
     pub const SRC_REG_STACK: u32 = 1 << 11;
 }
 
-/// `struct bpf_jmp_history_entry`.
+/// `struct bpf_insn_hist_entry` (was `bpf_jmp_history_entry`): 16 bytes,
+/// `prev_idx` and the flags packed into one word as the kernel's bit
+/// fields are (`prev_idx : 20`, `flags : 12`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BpfJmpHistoryEntry {
     /// Insn index.
     pub idx: u32,
-    /// Index of the insn executed before it (`prev_idx`).
-    pub prev_idx: u32,
-    /// `INSN_F_*`.
-    pub flags: u32,
+    /// `prev_idx` in the low 20 bits, `INSN_F_*` above.
+    prev_idx_flags: u32,
     /// Packed linked registers (`linked_regs`).
     pub linked_regs: u64,
+}
+
+/// Bits of `prev_idx` (an insn index is below one million).
+const HIST_PREV_BITS: u32 = 20;
+/// `prev_idx` mask; all ones stands for "no previous insn" (-1).
+const HIST_PREV_MASK: u32 = (1 << HIST_PREV_BITS) - 1;
+
+impl BpfJmpHistoryEntry {
+    /// An entry for `idx`, reached from `prev_idx` (`u32::MAX`: none).
+    pub fn new(idx: u32, prev_idx: u32, flags: u32, linked_regs: u64) -> Self {
+        let prev = if prev_idx > HIST_PREV_MASK { HIST_PREV_MASK } else { prev_idx };
+        BpfJmpHistoryEntry { idx, prev_idx_flags: prev | (flags << HIST_PREV_BITS), linked_regs }
+    }
+    /// Index of the insn executed before it (`prev_idx`; `u32::MAX`: none).
+    pub fn prev_idx(&self) -> u32 {
+        match self.prev_idx_flags & HIST_PREV_MASK {
+            HIST_PREV_MASK => u32::MAX,
+            p => p,
+        }
+    }
+    /// `INSN_F_*`.
+    pub fn flags(&self) -> u32 {
+        self.prev_idx_flags >> HIST_PREV_BITS
+    }
+}
+
+/// A state's `jmp_history`: its entries at 8 bytes each (`idx` and the
+/// packed `prev_idx`/flags word), the `linked_regs` of the few entries
+/// that have any kept beside them. Every checkpoint keeps the history of
+/// its path segment for precision backtracking, so its size counts once
+/// per explored state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JmpHistory {
+    /// `idx` and `prev_idx_flags` of each entry, oldest first.
+    entries: Vec<[u32; 2]>,
+    /// `(entry, linked_regs)` of the entries whose `linked_regs` is not 0,
+    /// by entry.
+    linked: Vec<(u32, u64)>,
+}
+
+impl JmpHistory {
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+    /// No entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+    /// Entry `i`.
+    pub fn get(&self, i: usize) -> Option<BpfJmpHistoryEntry> {
+        let [idx, prev_idx_flags] = *self.entries.get(i)?;
+        let linked_regs = self.linked_at(i).map_or(0, |k| self.linked[k].1);
+        Some(BpfJmpHistoryEntry { idx, prev_idx_flags, linked_regs })
+    }
+    fn linked_at(&self, i: usize) -> Option<usize> {
+        self.linked.binary_search_by_key(&(i as u32), |&(e, _)| e).ok()
+    }
+    /// Appends `e`.
+    pub fn push(&mut self, e: BpfJmpHistoryEntry) {
+        if e.linked_regs != 0 {
+            self.linked.push((self.entries.len() as u32, e.linked_regs));
+        }
+        self.entries.push([e.idx, e.prev_idx_flags]);
+    }
+    /// Entry `i` gets `flags` added and `linked_regs` replaced; false if
+    /// there is no entry `i`.
+    pub fn update(&mut self, i: usize, flags: u32, linked_regs: u64) -> bool {
+        let Some(w) = self.entries.get_mut(i) else { return false };
+        w[1] |= flags << HIST_PREV_BITS;
+        match (self.linked_at(i), linked_regs) {
+            (Some(k), 0) => {
+                self.linked.remove(k);
+            }
+            (Some(k), lr) => self.linked[k].1 = lr,
+            (None, 0) => {}
+            (None, lr) => {
+                let at = self.linked.partition_point(|&(e, _)| e < i as u32);
+                self.linked.insert(at, (i as u32, lr));
+            }
+        }
+        true
+    }
+    /// Drops every entry (keeps the allocation).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.linked.clear();
+    }
 }
 
 /// An index into the verifier's arena of explored states.
@@ -408,7 +498,7 @@ pub struct BpfVerifierState {
     /// Last insn of the segment (`last_insn_idx`).
     pub last_insn_idx: u32,
     /// Jumps and stack accesses since the parent (`jmp_history`).
-    pub jmp_history: Vec<BpfJmpHistoryEntry>,
+    pub jmp_history: JmpHistory,
     /// `dfs_depth`.
     pub dfs_depth: u32,
     /// `callback_unroll_depth`.
@@ -534,4 +624,46 @@ pub fn unknown_scalar() -> BpfRegState {
     crate::bounds::__mark_reg_unbounded(&mut r);
     r.var_off = TNUM_UNKNOWN;
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jmp_history_keeps_entries_and_their_linked_regs() {
+        let mut h = JmpHistory::default();
+        assert!(h.is_empty());
+        h.push(BpfJmpHistoryEntry::new(5, u32::MAX, 0, 0));
+        h.push(BpfJmpHistoryEntry::new(9, 5, insn_f::STACK_ACCESS, 0x1234));
+        h.push(BpfJmpHistoryEntry::new(12, 9, 0, 0));
+        assert_eq!(h.len(), 3);
+        let e0 = h.get(0).unwrap();
+        assert_eq!((e0.idx, e0.prev_idx(), e0.flags(), e0.linked_regs), (5, u32::MAX, 0, 0));
+        let e1 = h.get(1).unwrap();
+        assert_eq!((e1.idx, e1.prev_idx(), e1.flags(), e1.linked_regs), (9, 5, insn_f::STACK_ACCESS, 0x1234));
+        // merge into the last entry: flags or-ed, linked_regs replaced
+        assert!(h.update(2, insn_f::SRC_REG_STACK, 0x77));
+        let e2 = h.get(2).unwrap();
+        assert_eq!((e2.idx, e2.prev_idx(), e2.flags(), e2.linked_regs), (12, 9, insn_f::SRC_REG_STACK, 0x77));
+        assert!(h.update(1, insn_f::DST_REG_STACK, 0));
+        let e1 = h.get(1).unwrap();
+        assert_eq!(e1.flags(), insn_f::STACK_ACCESS | insn_f::DST_REG_STACK);
+        assert_eq!(e1.linked_regs, 0);
+        assert_eq!(h.get(2).unwrap().linked_regs, 0x77);
+        assert!(!h.update(3, 0, 0));
+        assert!(h.get(3).is_none());
+        h.clear();
+        assert!(h.is_empty());
+        assert!(h.get(0).is_none());
+    }
+
+    #[test]
+    fn verifier_structs_are_no_larger_than_the_kernels() {
+        // include/linux/bpf_verifier.h (v6.18, x86_64): 112, 120, 1280
+        assert!(size_of::<BpfRegState>() <= 112);
+        assert!(size_of::<BpfStackState>() <= 120);
+        assert!(size_of::<BpfFuncState>() <= 1280);
+        assert_eq!(size_of::<BpfJmpHistoryEntry>(), 16);
+    }
 }

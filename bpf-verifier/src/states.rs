@@ -5,7 +5,7 @@
 //! `stacksafe`, `refsafe`).
 
 use crate::check::*;
-use crate::env::{verbose, BpfVerifierEnv, BpfVerifierStackElem, BpfVerifierStateList};
+use crate::env::{verbose, BpfVerifierEnv, BpfVerifierStackElem, BpfVerifierStateList, NO_STATE};
 use crate::state::*;
 use crate::tnum::*;
 use bpf_core::errno::*;
@@ -473,6 +473,21 @@ impl<'a> BpfVerifierEnv<'a> {
         self.free_list_size -= 1;
     }
 
+    /// A checkpoint whose every path ended is no one's ancestor any more:
+    /// precision backtracking, which walks the parents of the current
+    /// state (or of a loop backedge), never reads its jump history again,
+    /// unless its loop still holds backedges (`incomplete_read_marks`).
+    /// The kernel's history is one array cut back as the depth-first walk
+    /// returns, so it holds no such segments either.
+    fn drop_finished_history(&mut self, id: StateId) {
+        if self.incomplete_read_marks(self.sl_state(id)) {
+            return;
+        }
+        if let Some(sl) = self.sl[id].as_mut() {
+            sl.state.jmp_history = JmpHistory::default();
+        }
+    }
+
     /// Mirrors `kernel/bpf/verifier.c:update_branch_counts()`: a path
     /// ended; states whose every branch ended become usable for pruning.
     pub fn update_branch_counts_cur(&mut self) -> Result<(), Errno> {
@@ -492,6 +507,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 break;
             }
             self.maybe_exit_scc(id)?;
+            self.drop_finished_history(id);
             if let Some(p) = prev {
                 self.maybe_free_verifier_state(p);
             }
@@ -508,7 +524,8 @@ impl<'a> BpfVerifierEnv<'a> {
     /// registers (and stack slots) of finished states at `insn`.
     fn clean_live_states(&mut self, insn: usize) {
         let bucket = self.explored_state(insn);
-        let ids = self.explored_states[bucket].clone();
+        let mut ids = self.bucket_ids(bucket);
+        ids.reverse();
         for id in ids {
             let Some(sl) = self.sl[id].as_ref() else { continue };
             if sl.state.branches != 0 || sl.state.insn_idx as usize != insn || sl.state.cleaned {
@@ -709,7 +726,7 @@ impl<'a> BpfVerifierEnv<'a> {
         let bucket = self.explored_state(insn_idx);
         let mut states_cnt = 0u32;
         // newest first, as list_add puts them at the head
-        let ids: Vec<StateId> = self.explored_states[bucket].iter().rev().copied().collect();
+        let ids = self.bucket_ids(bucket);
         for id in ids {
             states_cnt += 1;
             let Some(sl) = self.sl[id].as_ref() else { continue };
@@ -755,7 +772,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 // not final: compare scalars by range, and remember the edge
                 loop_ = self.incomplete_read_marks(&sl.state);
                 let exact = if loop_ { ExactLevel::RangeWithin } else { ExactLevel::NotExact };
-                if self.states_equal(&self.sl_state(id).clone(), &self.cur_state, exact) {
+                if self.states_equal(self.sl_state(id), &self.cur_state, exact) {
                     hit = true;
                 }
             }
@@ -782,7 +799,7 @@ impl<'a> BpfVerifierEnv<'a> {
             if sl.miss_cnt > sl.hit_cnt * n + n {
                 // unlikely to help pruning: evict
                 sl.in_free_list = true;
-                self.explored_states[bucket].retain(|&x| x != id);
+                self.bucket_unlink(bucket, id);
                 self.free_list.push(id);
                 self.free_list_size += 1;
                 self.explored_states_size -= 1;
@@ -811,8 +828,14 @@ impl<'a> BpfVerifierEnv<'a> {
         new.insn_idx = insn_idx as u32;
         let id = self.sl.len();
         let dfs_depth = new.dfs_depth;
-        self.sl.push(Some(BpfVerifierStateList { state: new, hit_cnt: 0, miss_cnt: 0, in_free_list: false }));
-        self.explored_states[bucket].push(id);
+        self.sl.push(Some(Box::new(BpfVerifierStateList {
+            state: new,
+            hit_cnt: 0,
+            miss_cnt: 0,
+            in_free_list: false,
+            next: self.explored_states[bucket],
+        })));
+        self.explored_states[bucket] = id as u32;
         self.maybe_enter_scc(id);
         self.cur_state.parent = Some(id);
         self.cur_state.first_insn_idx = insn_idx as u32;
@@ -821,12 +844,40 @@ impl<'a> BpfVerifierEnv<'a> {
         Ok(false)
     }
 
+    /// The states of a bucket of `explored_states`, newest first (the
+    /// kernel's list order: `list_add` puts new ones at the head).
+    fn bucket_ids(&self, bucket: usize) -> Vec<StateId> {
+        let mut ids = Vec::new();
+        let mut id = self.explored_states[bucket];
+        while id != NO_STATE {
+            ids.push(id as StateId);
+            id = self.sl[id as StateId].as_ref().map_or(NO_STATE, |sl| sl.next);
+        }
+        ids
+    }
+
+    /// `list_del()` of state `id` from its bucket.
+    fn bucket_unlink(&mut self, bucket: usize, id: StateId) {
+        let next = self.sl[id].as_ref().map_or(NO_STATE, |sl| sl.next);
+        if self.explored_states[bucket] == id as u32 {
+            self.explored_states[bucket] = next;
+            return;
+        }
+        let mut cur = self.explored_states[bucket];
+        while cur != NO_STATE {
+            let Some(sl) = self.sl[cur as StateId].as_mut() else { return };
+            if sl.next == id as u32 {
+                sl.next = next;
+                return;
+            }
+            cur = sl.next;
+        }
+    }
+
     /// Mirrors `kernel/bpf/verifier.c:free_states()`.
     pub fn free_states(&mut self) {
         self.sl.clear();
-        for b in self.explored_states.iter_mut() {
-            b.clear();
-        }
+        self.explored_states.fill(NO_STATE);
         self.free_list.clear();
         self.explored_states_size = 0;
         self.free_list_size = 0;
@@ -838,7 +889,7 @@ impl<'a> BpfVerifierEnv<'a> {
         // `cur` is the current state's parent (a checkpoint)
         let cur = self.sl_state(parent?);
         let bucket = self.explored_state(insn_idx as usize);
-        self.explored_states[bucket].iter().rev().copied().find(|&id| {
+        self.bucket_ids(bucket).into_iter().find(|&id| {
             self.sl[id].as_ref().is_some_and(|sl| {
                 sl.state.insn_idx == insn_idx
                     && sl.state.branches != 0
