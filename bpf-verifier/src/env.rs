@@ -115,6 +115,9 @@ pub struct BpfVerifierEnv<'a> {
     /// each bucket ([`NO_STATE`]: none), the entries linking to the next
     /// older one (`next`), as the kernel's `list_head` array does.
     pub explored_states: Vec<u32>,
+    /// Scratch space for walking one bucket while it changes (reused, so
+    /// `is_state_visited` does not allocate per call).
+    pub bucket_scratch: Vec<StateId>,
     /// States evicted from the buckets still referenced as parents.
     pub free_list: Vec<StateId>,
     /// Last id handed out (`id_gen`).

@@ -382,6 +382,7 @@ pub fn bpf_check(
         head: Vec::new(),
         sl: Vec::new(),
         explored_states: vec![env::NO_STATE; len.max(1)],
+        bucket_scratch: Vec::new(),
         free_list: Vec::new(),
         id_gen: 0,
         insn_idx: 0,

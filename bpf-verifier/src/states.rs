@@ -524,9 +524,8 @@ impl<'a> BpfVerifierEnv<'a> {
     /// registers (and stack slots) of finished states at `insn`.
     fn clean_live_states(&mut self, insn: usize) {
         let bucket = self.explored_state(insn);
-        let mut ids = self.bucket_ids(bucket);
-        ids.reverse();
-        for id in ids {
+        let ids = self.take_bucket_ids(bucket);
+        for &id in ids.iter().rev() {
             let Some(sl) = self.sl[id].as_ref() else { continue };
             if sl.state.branches != 0 || sl.state.insn_idx as usize != insn || sl.state.cleaned {
                 continue;
@@ -538,6 +537,7 @@ impl<'a> BpfVerifierEnv<'a> {
             self.clean_verifier_state(&mut st.state);
             self.sl[id] = Some(st);
         }
+        self.bucket_scratch = ids;
     }
 
     /// Mirrors `kernel/bpf/verifier.c:clean_verifier_state()`.
@@ -726,8 +726,11 @@ impl<'a> BpfVerifierEnv<'a> {
         let bucket = self.explored_state(insn_idx);
         let mut states_cnt = 0u32;
         // newest first, as list_add puts them at the head
-        let ids = self.bucket_ids(bucket);
-        for id in ids {
+        let ids = self.take_bucket_ids(bucket);
+        let mut k = 0;
+        while k < ids.len() {
+            let id = ids[k];
+            k += 1;
             states_cnt += 1;
             let Some(sl) = self.sl[id].as_ref() else { continue };
             if sl.state.insn_idx as usize != insn_idx {
@@ -787,6 +790,7 @@ impl<'a> BpfVerifierEnv<'a> {
                     st.insn_idx = insn_idx as u32;
                     self.add_scc_backedge(id, SccBackedge { state: st, equal_state: id })?;
                 }
+                self.bucket_scratch = ids;
                 return Ok(true);
             }
             // miss
@@ -806,6 +810,7 @@ impl<'a> BpfVerifierEnv<'a> {
                 self.maybe_free_verifier_state(id);
             }
         }
+        self.bucket_scratch = ids;
         if self.max_states_per_insn < states_cnt {
             self.max_states_per_insn = states_cnt;
         }
@@ -848,12 +853,25 @@ impl<'a> BpfVerifierEnv<'a> {
     /// kernel's list order: `list_add` puts new ones at the head).
     fn bucket_ids(&self, bucket: usize) -> Vec<StateId> {
         let mut ids = Vec::new();
+        self.bucket_ids_into(bucket, &mut ids);
+        ids
+    }
+
+    /// [`Self::bucket_ids`] into the env's reused scratch vector; give it
+    /// back with `self.bucket_scratch = ids` when done.
+    fn take_bucket_ids(&mut self, bucket: usize) -> Vec<StateId> {
+        let mut ids = std::mem::take(&mut self.bucket_scratch);
+        self.bucket_ids_into(bucket, &mut ids);
+        ids
+    }
+
+    fn bucket_ids_into(&self, bucket: usize, ids: &mut Vec<StateId>) {
+        ids.clear();
         let mut id = self.explored_states[bucket];
         while id != NO_STATE {
             ids.push(id as StateId);
             id = self.sl[id as StateId].as_ref().map_or(NO_STATE, |sl| sl.next);
         }
-        ids
     }
 
     /// `list_del()` of state `id` from its bucket.
