@@ -375,11 +375,11 @@ impl<'a> BpfVerifierEnv<'a> {
             let Some(p) = parent else { break };
             st_id = Some(p);
             for fr in (0..=self.bt.frame as usize).rev() {
-                let rmask = self.bt.reg_masks[fr];
-                for i in 0..32usize {
-                    if rmask & (1 << i) == 0 {
-                        continue;
-                    }
+                // for_each_set_bit()
+                let mut rmask = self.bt.reg_masks[fr];
+                while rmask != 0 {
+                    let i = rmask.trailing_zeros() as usize;
+                    rmask &= rmask - 1;
                     let r = &mut self.bt_state_mut(st_id).frame[fr].regs[i];
                     if r.type_ != SCALAR_VALUE || r.precise {
                         self.bt.reg_masks[fr] &= !(1 << i);
@@ -388,11 +388,10 @@ impl<'a> BpfVerifierEnv<'a> {
                         changed = true;
                     }
                 }
-                let smask = self.bt.stack_masks[fr];
-                for i in 0..64usize {
-                    if smask & (1u64 << i) == 0 {
-                        continue;
-                    }
+                let mut smask = self.bt.stack_masks[fr];
+                while smask != 0 {
+                    let i = smask.trailing_zeros() as usize;
+                    smask &= smask - 1;
                     let nslots = self.bt_state(st_id).frame[fr].stack.len();
                     if i >= nslots {
                         verbose!(self, "verifier bug: stack slot {}, total slots {}\n", i, nslots);
@@ -458,6 +457,7 @@ impl<'a> BpfVerifierEnv<'a> {
 
     /// Mirrors `kernel/bpf/verifier.c:bt_sync_linked_regs()`: when one of
     /// the registers a jump refined together is precise, all are.
+    #[inline]
     fn bt_sync_linked_regs(&mut self, hist: Option<&BpfJmpHistoryEntry>) {
         let Some(h) = hist.filter(|h| h.linked_regs != 0) else { return };
         let lr = LinkedRegs::unpack(h.linked_regs);
