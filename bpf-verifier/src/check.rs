@@ -1046,9 +1046,8 @@ impl<'a> BpfVerifierEnv<'a> {
             && type_may_be_null(dst_reg.type_)
         {
             // r == 0 on a maybe-NULL pointer: NULL on one side, valid on the other
-            let cap = self.bpf_capable;
-            mark_ptr_or_null_regs(&mut self.cur_state, dstno, opcode == BPF_JNE, cap);
-            mark_ptr_or_null_regs(&mut other, dstno, opcode == BPF_JEQ, cap);
+            mark_ptr_or_null_regs(&mut self.cur_state, dstno, opcode == BPF_JNE);
+            mark_ptr_or_null_regs(&mut other, dstno, opcode == BPF_JEQ);
         } else {
             let src_for_pkt = self.reg(srcno);
             let matched = crate::mem::try_match_pkt_pointers(
@@ -1631,15 +1630,26 @@ pub fn mark_ptr_not_null_reg(reg: &mut BpfRegState) {
 }
 
 /// Mirrors `kernel/bpf/verifier.c:mark_ptr_or_null_reg()`.
-fn mark_ptr_or_null_reg(reg: &mut BpfRegState, id: u32, is_null: bool, bpf_capable: bool) {
+///
+/// The NULL side only retypes the register: a pointer that may be NULL
+/// never had arithmetic applied, so its offset, value and bounds are
+/// already the known 0 (the kernel refuses to convert one that is not).
+/// Like the kernel it keeps the map (`map_ptr`, `map_uid`, the `union`
+/// of `struct bpf_reg_state`) and the precision mark: pruning under
+/// `explore_alu_limits` (and `EXACT` loop checks) compares those bytes
+/// too, so a NULL from map A does not prune a NULL from map B.
+fn mark_ptr_or_null_reg(reg: &mut BpfRegState, id: u32, is_null: bool) {
     if type_may_be_null(reg.type_) && reg.id == id {
+        if reg.smin_value != 0 || reg.smax_value != 0 || !reg.var_off.equals_const(0) || reg.off != 0 {
+            // the kernel's WARN_ON_ONCE: leave the register alone
+            return;
+        }
         if is_null {
             reg.type_ = SCALAR_VALUE;
-            // a NULL pointer is the known value 0
-            let precise = reg.precise;
-            __mark_reg_known(reg, 0);
-            reg.precise = precise;
-            let _ = bpf_capable;
+            // id and ref_obj_id are of no use any more; dropping them
+            // lets pruning match this 0 against others
+            reg.id = 0;
+            reg.ref_obj_id = 0;
         } else {
             mark_ptr_not_null_reg(reg);
             // only a pointer to a map value with a spin lock keeps its id
@@ -1653,7 +1663,7 @@ fn mark_ptr_or_null_reg(reg: &mut BpfRegState, id: u32, is_null: bool, bpf_capab
 /// Mirrors `kernel/bpf/verifier.c:mark_ptr_or_null_regs()`: after
 /// `if (r == 0)`, every register and spill sharing r's id is NULL on one
 /// side and valid on the other.
-pub fn mark_ptr_or_null_regs(vstate: &mut BpfVerifierState, regno: u8, is_null: bool, bpf_capable: bool) {
+pub fn mark_ptr_or_null_regs(vstate: &mut BpfVerifierState, regno: u8, is_null: bool) {
     let cf = vstate.curframe as usize;
     let reg = vstate.frame[cf].regs[regno as usize];
     let id = reg.id;
@@ -1664,11 +1674,11 @@ pub fn mark_ptr_or_null_regs(vstate: &mut BpfVerifierState, regno: u8, is_null: 
     }
     for f in vstate.frame.iter_mut() {
         for r in f.regs.iter_mut() {
-            mark_ptr_or_null_reg(r, id, is_null, bpf_capable);
+            mark_ptr_or_null_reg(r, id, is_null);
         }
         for s in f.stack.iter_mut() {
             if s.slot_type[BPF_REG_SIZE - 1] == slot::STACK_SPILL {
-                mark_ptr_or_null_reg(&mut s.spilled_ptr, id, is_null, bpf_capable);
+                mark_ptr_or_null_reg(&mut s.spilled_ptr, id, is_null);
             }
         }
     }
