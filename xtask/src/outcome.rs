@@ -99,6 +99,10 @@ pub struct Outcome {
     pub test_run_errno: Option<String>,
     /// The log.
     pub log: LogRecord,
+    /// The translated program (`xlated_hex` of a `--dump-xlated` run)
+    /// after [`normalize_xlated`]; `None` when not dumped (recordings,
+    /// rejected programs, or the kernel refused).
+    pub xlated: Option<Vec<BpfInsn>>,
 }
 
 /// What the kernel prints for a map reference's address in the log is a
@@ -146,6 +150,89 @@ fn normalize_line(line: &str, map_refs: &[usize]) -> String {
     format!("{idx}: (18) r{}{MAP_ADDR}{}", &rest[..hex_start], &rest[hex_start + hex_len..])
 }
 
+/// `struct bpf_insn` records from their hex (`xlated_hex`); `None` when
+/// the text is not whole records of hex digits.
+pub fn insns_from_hex(h: &str) -> Option<Vec<BpfInsn>> {
+    if h.len() % 16 != 0 || !h.is_ascii() {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).ok()).collect();
+    Some(bytes?.chunks_exact(8).map(|c| BpfInsn::from_bytes(c.try_into().expect("8 bytes"))).collect())
+}
+
+/// The lowest kernel address on x86-64 (the start of the direct map's half
+/// of the address space); an `ld_imm64` value at or above it is a kernel
+/// pointer.
+const KERNEL_ADDR_MIN: u64 = 0xffff_8000_0000_0000;
+
+/// The translated program (`BPF_OBJ_GET_INFO_BY_FD`'s `xlated_prog_insns`)
+/// with what legitimately differs between two kernels, or two loads on one
+/// kernel, taken out, so the project's dump and the running kernel's
+/// compare equal exactly when the verifier's rewrites agree. The rules:
+///
+/// 1. **Helper calls** (`call` with `src_reg` 0): `imm` is set to 0. After
+///    `do_misc_fixups` the kernel's `imm` is the helper's address minus
+///    `__bpf_call_base` (`BPF_CALL_IMM`), left as such in a root dump: an
+///    offset inside one kernel build (the project has its own table of
+///    helper addresses). The call still compares by its code and
+///    registers, and its position, so which helper was called shows in the
+///    instructions around it only; bpf-to-bpf calls (`src_reg` 1, a
+///    relative offset) and kfunc calls keep their `imm`.
+/// 2. **Map references** (`ld_imm64` with `src_reg` `BPF_PSEUDO_MAP_FD` or
+///    `BPF_PSEUDO_MAP_VALUE`, as `bpf_insn_prepare_dump` writes them back
+///    from map pointers): the map id in the first slot's `imm` is
+///    renumbered 0, 1, ... in the order the dump first mentions each id.
+///    Ids are allocated per load from the machine-wide `map_idr`; the order
+///    of first mention is the case's map order as long as both sides
+///    reference the same maps in the same places. The value offset in the
+///    second slot is kept.
+/// 3. **Other kernel pointers in `ld_imm64`** (`src_reg` 0, value at or
+///    above [`KERNEL_ADDR_MIN`]): the value is set to 0. The verifier's
+///    inlining writes addresses of kernel objects there (a map pointer that
+///    `bpf_map_from_imm` does not recognise, per-CPU variables, `jiffies`);
+///    they differ on every boot and load.
+///
+/// Everything else (ctx field offsets after `convert_ctx_accesses`,
+/// inlined map lookups' constant offsets, patched jump offsets, zero
+/// extension, Spectre masking) is compared as is.
+pub fn normalize_xlated(insns: &[BpfInsn]) -> Vec<BpfInsn> {
+    let mut out = insns.to_vec();
+    let mut map_ids: Vec<i32> = Vec::new();
+    let mut i = 0;
+    while i < out.len() {
+        let code = out[i].code;
+        if code == 0x85 && out[i].src_reg() == 0 {
+            out[i].imm = 0;
+        } else if code == 0x18 && i + 1 < out.len() {
+            match out[i].src_reg() {
+                1 | 2 => {
+                    let id = out[i].imm;
+                    let idx = match map_ids.iter().position(|&m| m == id) {
+                        Some(p) => p,
+                        None => {
+                            map_ids.push(id);
+                            map_ids.len() - 1
+                        }
+                    };
+                    out[i].imm = idx as i32;
+                }
+                0 => {
+                    let v = (u64::from(out[i + 1].imm as u32) << 32) | u64::from(out[i].imm as u32);
+                    if v >= KERNEL_ADDR_MIN {
+                        out[i].imm = 0;
+                        out[i + 1].imm = 0;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 impl Outcome {
     /// From one result line of `kernel_oracle.py` or `bpftool batch`; the
     /// log is normalised with [`normalize_log`] against `insns` (the program
@@ -187,6 +274,11 @@ impl Outcome {
                 Some(l) => LogRecord::from_log(&normalize_log(l, insns)),
                 None => LogRecord::None,
             },
+            xlated: v
+                .get("xlated_hex")
+                .and_then(Value::as_str)
+                .and_then(insns_from_hex)
+                .map(|x| normalize_xlated(&x)),
         }
     }
 
@@ -260,6 +352,7 @@ impl Outcome {
             retval: None,
             test_run_errno: None,
             log: LogRecord::None,
+            xlated: None,
         };
         let mut verdict_seen = false;
         // Which log list the `| ` lines go to: 0 full, 1 head, 2 tail.
@@ -368,6 +461,9 @@ pub struct Agreement {
     pub states: Option<bool>,
     /// The same log, byte for byte (by digest when one is stored cut).
     pub log: Option<bool>,
+    /// The same translated program after [`normalize_xlated`]; only where
+    /// both sides dumped it.
+    pub xlated: Option<bool>,
 }
 
 impl Agreement {
@@ -401,6 +497,11 @@ impl Agreement {
                 (Some(_), None) => Some(false),
                 _ => None,
             },
+            xlated: match (&reference.xlated, &got.xlated) {
+                (Some(a), Some(b)) => Some(a == b),
+                (Some(_), None) if got.accepted == Some(true) => Some(false),
+                _ => None,
+            },
         }
     }
 
@@ -408,7 +509,7 @@ impl Agreement {
     pub fn all(&self) -> bool {
         self.verdict
             && self.errno
-            && [self.error_line, self.retval, self.processed, self.states, self.log]
+            && [self.error_line, self.retval, self.processed, self.states, self.log, self.xlated]
                 .iter()
                 .all(|f| f.unwrap_or(true))
     }
