@@ -40,6 +40,12 @@ fn ld_st(write: bool, si: &BpfInsn, size: u8, off: usize, target_size: &mut u32)
     }
 }
 
+/// `PKT_TYPE_MAX`: the mask of `sk_buff`'s 3-bit `pkt_type`.
+const PKT_TYPE_MAX: i32 = 7;
+
+/// `MIN_NAPI_ID`: `napi_id` values below it are not NAPI ids.
+const MIN_NAPI_ID: i32 = 257;
+
 /// `NO_QUEUE_MAPPING`.
 const NO_QUEUE_MAPPING: i32 = 0xffff;
 
@@ -59,7 +65,12 @@ pub fn bpf_convert_ctx_access(
     }
     match off {
         sk::LEN => f!(len, BPF_W),
-        sk::PKT_TYPE => f!(pkt_type, BPF_B),
+        sk::PKT_TYPE => {
+            // the kernel's pkt_type is a 3-bit field of its byte
+            let mut v = f!(pkt_type, BPF_B);
+            v.push(BpfInsn::alu32_imm(BPF_AND, si.dst_reg(), PKT_TYPE_MAX));
+            v
+        }
         sk::MARK => f!(mark, BPF_W),
         sk::QUEUE_MAPPING => {
             if write {
@@ -80,7 +91,16 @@ pub fn bpf_convert_ctx_access(
             }
         }
         sk::PROTOCOL => f!(protocol, BPF_H),
-        sk::VLAN_PRESENT => f!(vlan_present, BPF_B),
+        sk::VLAN_PRESENT => {
+            // a tag is present when vlan_proto and vlan_tci (the kernel's
+            // vlan_all word) are not both 0
+            *target_size = 4;
+            vec![
+                BpfInsn::ldx_mem(BPF_W, si.dst_reg(), si.src_reg(), offset_of!(SkBuff, vlan_proto) as i16),
+                BpfInsn::jmp_imm(BPF_JEQ, si.dst_reg(), 0, 1),
+                BpfInsn::mov32_imm(si.dst_reg(), 1),
+            ]
+        }
         sk::VLAN_TCI => f!(vlan_tci, BPF_H),
         sk::VLAN_PROTO => f!(vlan_proto, BPF_H),
         sk::PRIORITY => f!(priority, BPF_W),
@@ -99,7 +119,13 @@ pub fn bpf_convert_ctx_access(
         sk::DATA => f!(data, BPF_DW),
         sk::DATA_META => f!(data_meta, BPF_DW),
         sk::DATA_END => f!(data_end, BPF_DW),
-        sk::NAPI_ID => f!(napi_id, BPF_W),
+        sk::NAPI_ID => {
+            // ids below MIN_NAPI_ID are sender_cpu values, not NAPI ids
+            let mut v = f!(napi_id, BPF_W);
+            v.push(BpfInsn::jmp_imm(BPF_JGE, si.dst_reg(), MIN_NAPI_ID, 1));
+            v.push(BpfInsn::mov64_imm(si.dst_reg(), 0));
+            v
+        }
         sk::TSTAMP => f!(tstamp, BPF_DW),
         sk::WIRE_LEN => f!(wire_len, BPF_W),
         sk::GSO_SEGS => f!(gso_segs, BPF_W),

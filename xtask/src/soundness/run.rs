@@ -421,8 +421,12 @@ fn skb_fields(s: &mut SkBuff, f: &SkbFields) {
     s.gso_size = f.gso_size;
     s.hwtstamp = f.hwtstamp;
     s.hash = f.hash;
+    // vlan_present is the kernel's `vlan_all != 0`
     s.vlan_tci = f.vlan_tci;
-    s.vlan_present = f.vlan_present;
+    s.vlan_proto = if f.vlan_present != 0 { 0x81_00 } else { 0 };
+    if f.vlan_present == 0 {
+        s.vlan_tci = 0;
+    }
     s.queue_mapping = f.queue_mapping;
     s.tc_index = f.tc_index;
     s.tc_classid = f.tc_classid;
