@@ -402,8 +402,8 @@ impl<'a> BpfVerifierEnv<'a> {
             let mut n = insn;
             n.off = insn.imm as i16;
             n.imm = depth as i32;
+            // src_reg stays BPF_PSEUDO_CALL, as bpf_patch_call_args leaves it
             n.code = BPF_JMP | BPF_CALL_ARGS;
-            n.set_src_reg(0);
             self.prog.insnsi[i] = n;
         }
         Ok(())

@@ -177,9 +177,17 @@ const KERNEL_ADDR_MIN: u64 = 0xffff_8000_0000_0000;
 ///    offset inside one kernel build (the project has its own table of
 ///    helper addresses). The call still compares by its code and
 ///    registers, and its position, so which helper was called shows in the
-///    instructions around it only; bpf-to-bpf calls (`src_reg` 1, a
-///    relative offset) and kfunc calls keep their `imm`.
-/// 2. **Map references** (`ld_imm64` with `src_reg` `BPF_PSEUDO_MAP_FD` or
+///    instructions around it only. Kfunc calls (`src_reg` 2) keep their
+///    `imm` (a BTF id).
+/// 2. **bpf-to-bpf calls** (`call` with `src_reg` `BPF_PSEUDO_CALL`): `imm`
+///    is set to 0 and `off` kept. A JITed program's dump has the relative
+///    offset in `off` and the callee's subprog index in `imm` (the last
+///    step of `jit_subprogs`); an interpreted one has the same offset in
+///    `off` and, in `imm`, the `interpreters_args` entry for the callee's
+///    stack depth minus `__bpf_call_base_args` (`bpf_patch_call_args`).
+///    The project has no JIT yet, the running kernel JITs: `off` (the
+///    target) is what both say alike.
+/// 3. **Map references** (`ld_imm64` with `src_reg` `BPF_PSEUDO_MAP_FD` or
 ///    `BPF_PSEUDO_MAP_VALUE`, as `bpf_insn_prepare_dump` writes them back
 ///    from map pointers): the map id in the first slot's `imm` is
 ///    renumbered 0, 1, ... in the order the dump first mentions each id.
@@ -187,7 +195,7 @@ const KERNEL_ADDR_MIN: u64 = 0xffff_8000_0000_0000;
 ///    of first mention is the case's map order as long as both sides
 ///    reference the same maps in the same places. The value offset in the
 ///    second slot is kept.
-/// 3. **Other kernel pointers in `ld_imm64`** (`src_reg` 0, value at or
+/// 4. **Other kernel pointers in `ld_imm64`** (`src_reg` 0, value at or
 ///    above [`KERNEL_ADDR_MIN`]): the value is set to 0. The verifier's
 ///    inlining writes addresses of kernel objects there (a map pointer that
 ///    `bpf_map_from_imm` does not recognise, per-CPU variables, `jiffies`);
@@ -202,7 +210,7 @@ pub fn normalize_xlated(insns: &[BpfInsn]) -> Vec<BpfInsn> {
     let mut i = 0;
     while i < out.len() {
         let code = out[i].code;
-        if code == 0x85 && out[i].src_reg() == 0 {
+        if code == 0x85 && matches!(out[i].src_reg(), 0 | 1) {
             out[i].imm = 0;
         } else if code == 0x18 && i + 1 < out.len() {
             match out[i].src_reg() {
