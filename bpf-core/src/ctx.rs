@@ -208,8 +208,11 @@ pub struct SkBuff {
     pub _pad3: u32,
     /// `skb->queue_mapping`.
     pub queue_mapping: u16,
-    /// `cloned` and the other flags (not modelled).
-    pub _pad4: u16,
+    /// The byte holding `skb->cloned` (bit 0, `CLONED_MASK`); this model's
+    /// packets are never cloned, so it stays 0.
+    pub cloned: u8,
+    /// The other flags (not modelled).
+    pub _pad4: u8,
     /// `skb->pkt_type` (the low 3 bits of the kernel's byte).
     pub pkt_type: u8,
     /// `skb->tstamp_type`.
@@ -257,6 +260,7 @@ const_assert_eq!(offset_of!(SkBuff, data_meta), 72);
 const_assert_eq!(offset_of!(SkBuff, data_end), 80);
 const_assert_eq!(offset_of!(SkBuff, len), 112);
 const_assert_eq!(offset_of!(SkBuff, queue_mapping), 124);
+const_assert_eq!(offset_of!(SkBuff, cloned), 126);
 const_assert_eq!(offset_of!(SkBuff, pkt_type), 128);
 const_assert_eq!(offset_of!(SkBuff, tc_index), 132);
 const_assert_eq!(offset_of!(SkBuff, priority), 140);

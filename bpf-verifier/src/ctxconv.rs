@@ -49,6 +49,57 @@ const MIN_NAPI_ID: i32 = 257;
 /// `NO_QUEUE_MAPPING`.
 const NO_QUEUE_MAPPING: i32 = 0xffff;
 
+/// `INSN_BUF_SIZE`: the most insns one rewrite may produce.
+const INSN_BUF_SIZE: usize = 32;
+
+/// `CLONED_MASK`: `skb->cloned` in its byte.
+const CLONED_MASK: i32 = 1;
+
+/// Mirrors `net/core/filter.c:bpf_noop_prologue()` (v6.18).
+///
+/// The prologue of program types that may write packet data directly but
+/// never see a cloned packet (XDP, cgroup skb): nothing.
+pub fn bpf_noop_prologue(_direct_write: bool, _prog: &BpfProg) -> Vec<BpfInsn> {
+    Vec::new()
+}
+
+/// Mirrors `net/core/filter.c:bpf_unclone_prologue()` (v6.18).
+///
+/// A program that writes packet data directly must not write into a
+/// buffer it shares with a clone: when `skb->cloned` is set, the prologue
+/// calls `bpf_skb_pull_data(skb, 0)` to get a private copy, and returns
+/// `drop_verdict` if that fails. The last insn is the program's first.
+fn bpf_unclone_prologue(direct_write: bool, prog: &BpfProg, drop_verdict: i32) -> Vec<BpfInsn> {
+    if !direct_write {
+        return Vec::new();
+    }
+    vec![
+        // if (!skb->cloned) goto start;
+        BpfInsn::ldx_mem(BPF_B, BPF_REG_6, BPF_REG_1, offset_of!(SkBuff, cloned) as i16),
+        BpfInsn::alu32_imm(BPF_AND, BPF_REG_6, CLONED_MASK),
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_6, 0, 7),
+        // ret = bpf_skb_pull_data(skb, 0);
+        BpfInsn::mov64_reg(BPF_REG_6, BPF_REG_1),
+        BpfInsn::new(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_2, BPF_REG_2, 0, 0),
+        BpfInsn::new(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_pull_data.0 as i32),
+        // if (!ret) goto restore; return drop_verdict;
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_0, 0, 2),
+        BpfInsn::mov32_imm(BPF_REG_0, drop_verdict),
+        BpfInsn::exit(),
+        // restore:
+        BpfInsn::mov64_reg(BPF_REG_1, BPF_REG_6),
+        // start:
+        prog.insnsi[0],
+    ]
+}
+
+/// Mirrors `net/core/filter.c:tc_cls_act_prologue()` (v6.18): the unclone
+/// prologue, dropping the packet (`TC_ACT_SHOT`) when it cannot be made
+/// private.
+pub fn tc_cls_act_prologue(direct_write: bool, prog: &BpfProg) -> Vec<BpfInsn> {
+    bpf_unclone_prologue(direct_write, prog, bpf_core::helpers::net::TC_ACT_SHOT as i32)
+}
+
 /// Mirrors `net/core/filter.c:bpf_convert_ctx_access()`: a `__sk_buff`
 /// field as a field of [`SkBuff`].
 pub fn bpf_convert_ctx_access(
@@ -215,6 +266,22 @@ impl<'a> BpfVerifierEnv<'a> {
     /// and masks.
     pub fn convert_ctx_accesses(&mut self) -> Result<(), Errno> {
         let mut i = 0usize;
+        if self.ops.gen_prologue.is_some() || self.seen_direct_write {
+            let Some(gen_prologue) = self.ops.gen_prologue else {
+                verbose!(self, "verifier bug: gen_prologue is null\n");
+                return Err(EFAULT);
+            };
+            let p = gen_prologue(self.seen_direct_write, self.prog);
+            if p.len() >= INSN_BUF_SIZE {
+                verbose!(self, "verifier bug: prologue is too long\n");
+                return Err(EFAULT);
+            }
+            if !p.is_empty() {
+                self.bpf_patch_insn_data(0, &p)?;
+                // the prologue's own insns are not ctx accesses to convert
+                i = p.len() - 1;
+            }
+        }
         while i < self.prog.insnsi.len() {
             let insn = self.prog.insnsi[i];
             let code = insn.code;
