@@ -409,6 +409,35 @@ impl<'a> BpfVerifierEnv<'a> {
         Ok(())
     }
 
+    /// Mirrors `kernel/bpf/verifier.c:opt_subreg_zext_lo32_rnd_hi32()`
+    /// (v6.18) for a JIT that zero-extends 32-bit results itself
+    /// (`bpf_jit_needs_zext()` false, as on x86-64).
+    ///
+    /// `BPF_CMPXCHG` always loads r0, but some CPUs' instruction only
+    /// writes it when the comparison succeeds, so a 32-bit cmpxchg whose
+    /// r0 is later read as 64 bits (`zext_dst`, `mark_insn_zext`) gets an
+    /// explicit `BPF_ZEXT_REG(r0)` after it whatever the JIT. The
+    /// `BPF_F_TEST_RND_HI32` poisoning of the other 32-bit results is not
+    /// modelled.
+    pub fn opt_subreg_zext_lo32_rnd_hi32(&mut self) -> Result<(), Errno> {
+        let mut i = 0;
+        while i < self.prog.insnsi.len() {
+            let insn = self.prog.insnsi[i];
+            let is_cmpxchg = bpf_class(insn.code) == BPF_STX
+                && bpf_mode(insn.code) == BPF_ATOMIC
+                && insn.imm == BPF_CMPXCHG;
+            if !self.insn_aux_data[i].zext_dst || !is_cmpxchg {
+                i += 1;
+                continue;
+            }
+            // BPF_ZEXT_REG(r0): a 32-bit mov of r0 to itself, imm 1
+            let zext = BpfInsn::new(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, 0, 1);
+            self.bpf_patch_insn_data(i, &[insn, zext])?;
+            i += 2;
+        }
+        Ok(())
+    }
+
     /// Mirrors `kernel/bpf/verifier.c:convert_pseudo_ld_imm64()`: after a
     /// successful load the map fd marker goes away.
     pub fn convert_pseudo_ld_imm64(&mut self) {
