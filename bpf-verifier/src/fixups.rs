@@ -346,6 +346,21 @@ impl<'a> BpfVerifierEnv<'a> {
                 i += 1;
                 continue;
             }
+            // map_gen_lookup: a hash map's lookup inlined, for a program
+            // the JIT is asked for (the kernel's BITS_PER_LONG == 64 case)
+            if self.prog.jit_requested && insn.imm == BPF_FUNC_map_lookup_elem.0 as i32 {
+                let aux = &self.insn_aux_data[i];
+                let map = if aux.map_ptr_poison { None } else { aux.map_ptr_state };
+                let value_off = map
+                    .and_then(|m| self.used_maps.get(m as usize))
+                    .and_then(|m| m.ops.map_gen_lookup_value_off());
+                if let Some(value_off) = value_off {
+                    let p = htab_map_gen_lookup(value_off)?;
+                    self.bpf_patch_insn_data(i, &p)?;
+                    i += p.len();
+                    continue;
+                }
+            }
             let Some(proto) = self.helper_proto(insn.imm) else {
                 verbose!(
                     self,
@@ -447,6 +462,20 @@ impl<'a> BpfVerifierEnv<'a> {
             }
         }
     }
+}
+
+/// Mirrors `kernel/bpf/hashtab.c:htab_map_gen_lookup()` (v6.18): the
+/// lookup as a call of `__htab_map_lookup_elem` (the element) and, unless
+/// NULL, the add of the value's offset in it.
+fn htab_map_gen_lookup(value_off: u32) -> Result<Vec<BpfInsn>, Errno> {
+    let Some(imm) = bpf_call_imm(bpf_core::helpers::maps::__htab_map_lookup_elem) else {
+        return Err(ERANGE);
+    };
+    Ok(vec![
+        BpfInsn::new(BPF_JMP | BPF_CALL, 0, 0, 0, imm),
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_0, 0, 1),
+        BpfInsn::alu64_imm(BPF_ADD, BPF_REG_0, value_off as i32),
+    ])
 }
 
 /// Mirrors `net/core/filter.c:bpf_gen_ld_abs()`: `LD_ABS`/`LD_IND` as a

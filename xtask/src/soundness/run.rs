@@ -220,7 +220,8 @@ impl CaseReport {
 /// The helpers a program of type `prog.prog_type` may call, with the
 /// contracts the checked mode checks their arguments against: every
 /// `get_func_proto` answer of the type's verifier ops for a privileged
-/// loader, plus the `LD_ABS`/`LD_IND` load helpers `do_misc_fixups` calls.
+/// loader, plus the `LD_ABS`/`LD_IND` load helpers and the inlined hash
+/// lookup's `__htab_map_lookup_elem` that `do_misc_fixups` calls.
 pub fn helper_table(prog: &BpfProg) -> Vec<HelperDesc> {
     let ops = bpf_verifier_ops(prog.prog_type).unwrap_or(&UNSUPPORTED);
     let caps = BpfCaps { bpf: true, perfmon: true, sys_admin: true };
@@ -239,6 +240,20 @@ pub fn helper_table(prog: &BpfProg) -> Vec<HelperDesc> {
     ] {
         out.push(HelperDesc { id: 0, name, func, args: ctx_arg, ret: HelperRet::Integer });
     }
+    // the call of a hash map lookup do_misc_fixups inlines
+    out.push(HelperDesc {
+        id: 0,
+        name: "__htab_map_lookup_elem",
+        func: bpf_core::helpers::maps::__htab_map_lookup_elem,
+        args: [
+            HelperArg::MapPtr,
+            HelperArg::MapKey { map_arg: 1 },
+            HelperArg::Unused,
+            HelperArg::Unused,
+            HelperArg::Unused,
+        ],
+        ret: HelperRet::MapElemOrNull,
+    });
     out
 }
 
