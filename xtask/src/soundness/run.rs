@@ -885,20 +885,26 @@ mod tests {
 
         // tc: the packet is the frame from the MAC header to data_end.
         let tc = case(BPF_PROG_TYPE_SCHED_CLS, "exit\n");
+        // skb->data, where the SkBuff keeps it (the kernel's offset)
+        let data = std::mem::offset_of!(SkBuff, data);
         let mut inputs = Inputs::of_case(&tc);
         inputs.data = vec![1; 40];
         assert_eq!(
-            fault_of(BPF_PROG_TYPE_SCHED_CLS, "r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 +39)\nexit\n", &inputs),
+            fault_of(
+                BPF_PROG_TYPE_SCHED_CLS,
+                &format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 +39)\nexit\n"),
+                &inputs
+            ),
             None
         );
         assert!(bad_access(fault_of(
             BPF_PROG_TYPE_SCHED_CLS,
-            "r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 +40)\nexit\n",
+            &format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 +40)\nexit\n"),
             &inputs
         )));
         // A socket filter (no direct access): the packet after the MAC header.
         let sf = |off: i32| {
-            let text = format!("r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 {off:+})\nexit\n");
+            let text = format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 {off:+})\nexit\n");
             fault_of(BPF_PROG_TYPE_SOCKET_FILTER, &text, &inputs)
         };
         assert_eq!(sf(25), None);
@@ -906,7 +912,7 @@ mod tests {
         // A write to a pointer field of the SkBuff is caught after the run.
         let k = fault_of(
             BPF_PROG_TYPE_SCHED_CLS,
-            "r2 = *(u64 *)(r1 +0)\nr2 += 1\n*(u64 *)(r1 +0) = r2\nr0 = 0\nexit\n",
+            &format!("r2 = *(u64 *)(r1 +{data})\nr2 += 1\n*(u64 *)(r1 +{data}) = r2\nr0 = 0\nexit\n"),
             &inputs,
         );
         assert!(matches!(k, Some(FaultKind::CtxPointer { field: "data", .. })), "{k:?}");
