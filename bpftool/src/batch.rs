@@ -1537,6 +1537,7 @@ mod tests {
         eagain: usize,
         next_fd: i32,
         closed: Vec<i32>,
+        refuse_dump: bool,
     }
 
     impl BpfBackend for Fake {
@@ -1562,8 +1563,15 @@ mod tests {
             }
             LoadReply { fd: Ok(7), log_true_size: text.len() as u32 + 1 }
         }
-        fn prog_info(&mut self, _fd: i32, _dump: bool) -> Result<ProgInfo, Errno> {
-            Ok(ProgInfo { xlated_prog_len: 16, tag: [1; 8], ..Default::default() })
+        fn prog_info(&mut self, _fd: i32, dump: bool) -> Result<ProgInfo, Errno> {
+            // the dump is refused when `refuse_dump` says so, as a kernel
+            // that leaves xlated_prog_insns at 0
+            let xlated = (dump && !self.refuse_dump).then(|| {
+                let mut b = vec![0xb7, 0, 0, 0, 1, 0, 0, 0];
+                b.extend([0x95, 0, 0, 0, 0, 0, 0, 0]);
+                b
+            });
+            Ok(ProgInfo { xlated_prog_len: 16, tag: [1; 8], xlated, ..Default::default() })
         }
         fn test_run(&mut self, t: &TestRun) -> Result<TestRunReply, Errno> {
             self.runs.push(t.clone());
@@ -1578,6 +1586,27 @@ mod tests {
         fn kern_version(&self) -> u32 {
             0
         }
+    }
+
+    #[test]
+    fn dump_xlated_gives_the_translated_insns() {
+        let case = json!({"name": "x", "insns": "b7000000010000009500000000000000"});
+        let mut f = Fake::default();
+        let r = run_case(&mut f, &case, 0, &BatchOpts::default());
+        assert_eq!(r.get("xlated_hex"), None);
+        let opts = BatchOpts { dump_xlated: true, ..BatchOpts::default() };
+        let r = run_case(&mut f, &case, 0, &opts);
+        assert_eq!(r["xlated_hex"], "b7000000010000009500000000000000");
+        // a case can ask for it itself
+        let mut c2 = case.clone();
+        c2["dump_xlated"] = json!(true);
+        let r = run_case(&mut f, &c2, 0, &BatchOpts::default());
+        assert_eq!(r["xlated_hex"], "b7000000010000009500000000000000");
+        // a refusal is a warning, as the oracle's
+        let mut f = Fake { refuse_dump: true, ..Default::default() };
+        let r = run_case(&mut f, &case, 0, &opts);
+        assert_eq!(r.get("xlated_hex"), None);
+        assert_eq!(r["warnings"], json!(["kernel refused to dump xlated insns"]));
     }
 
     #[test]

@@ -574,6 +574,41 @@ mod tests {
     }
 
     #[test]
+    fn xlated_dumps_are_normalised() {
+        let i = BpfInsn::new;
+        let ld = |src: u8, lo: i32, hi: i32| [i(0x18, 1, src, 0, lo), i(0, 0, 0, 0, hi)];
+        // what a dump holds: a helper call with an address, a bpf-to-bpf
+        // call (JIT: subprog index in imm), map ids 57 and 12 (one as a
+        // direct value at offset 8), a kernel pointer, a plain constant
+        let mut dump = vec![i(0x85, 0, 0, 0, 0x1a2b), i(0x85, 0, 1, 3, 1)];
+        dump.extend(ld(1, 57, 0));
+        dump.extend(ld(2, 12, 8));
+        dump.extend(ld(1, 57, 0));
+        dump.extend(ld(0, 0x1234_5678, 0xffff_8881_u32 as i32));
+        dump.extend(ld(0, 7, 0));
+        dump.push(i(0x85, 0, 2, 0, 99));
+        let mut want = vec![i(0x85, 0, 0, 0, 0), i(0x85, 0, 1, 3, 0)];
+        want.extend(ld(1, 0, 0));
+        want.extend(ld(2, 1, 8));
+        want.extend(ld(1, 0, 0));
+        want.extend(ld(0, 0, 0));
+        want.extend(ld(0, 7, 0));
+        want.push(i(0x85, 0, 2, 0, 99));
+        assert_eq!(normalize_xlated(&dump), want);
+        // the same program from another load (other ids) compares equal
+        let mut other = dump.clone();
+        other[2].imm = 80;
+        other[6].imm = 80;
+        other[4].imm = 3;
+        assert_eq!(normalize_xlated(&other), want);
+        // a different jump target of a bpf-to-bpf call does not
+        other[1].off = 4;
+        assert_ne!(normalize_xlated(&other), want);
+        assert_eq!(insns_from_hex("b7000000"), None);
+        assert_eq!(insns_from_hex("b70000002a000000"), Some(vec![i(0xb7, 0, 0, 0, 42)]));
+    }
+
+    #[test]
     fn not_loaded_and_bad_blocks() {
         let o = Outcome::from_result(
             &json!({"accepted": null, "stage": "map_create", "errno_name": "EINVAL"}),
