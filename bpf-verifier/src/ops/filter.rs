@@ -140,7 +140,7 @@ pub fn bpf_skb_is_valid_access(off: i32, size: i32, write: bool, info: &mut BpfI
         if size != 8 {
             return false;
         }
-    } else if off == sk::SK as i32 {
+    } else if in_range(off, sk::SK, 8) {
         if write || size != 8 {
             return false;
         }
