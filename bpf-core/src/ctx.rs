@@ -152,74 +152,127 @@ impl Sock {
 
 /// This project's `struct sk_buff`: the fields programs reach through
 /// `__sk_buff`. The packet is always linear (`data_len == 0`).
+///
+/// Fields the kernel's `bpf_convert_ctx_access()` loads straight from the
+/// `struct sk_buff` sit at the running v6.18 x86-64 kernel's offsets, so
+/// the translated program (`xlated_prog_insns`) shows the kernel's
+/// offsets: `sk` 24, `tstamp` 32, the `qdisc_skb_cb` in `cb[]` at 40
+/// (`pkt_len` 40, `tc_classid` 46, `data[]` 48, `bpf_skb_data_end`'s
+/// `data_meta` 72 and `data_end` 80), `len` 112, `queue_mapping` 124,
+/// `pkt_type` 128, `tc_index` 132, `priority` 140, `skb_iif` 144, `hash`
+/// 148, `vlan_proto` 152, `vlan_tci` 154, `napi_id` 156, `mark` 164,
+/// `protocol` 176, `head` 192, `data` 200. Fields the kernel reaches
+/// through another object (`dev->ifindex`, `skb_shinfo(skb)`) live in
+/// space the kernel uses for fields programs never see.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SkBuff {
-    /// `skb->data`: first byte the program sees.
-    pub data: u64,
-    /// End of the linear data (`bpf_skb_data_end(skb)->data_end`).
-    pub data_end: u64,
-    /// Start of the metadata area before `data` (`skb_metadata_end - len`).
-    pub data_meta: u64,
-    /// `skb->head`: start of the buffer.
-    pub head: u64,
+    /// `next`, `prev`, `dev` (not modelled).
+    pub _pad0: [u8; 24],
     /// `skb->sk`, or 0.
     pub sk: u64,
     /// `skb->tstamp`.
     pub tstamp: u64,
-    /// `skb_hwtstamps(skb)->hwtstamp`.
-    pub hwtstamp: u64,
-    /// `skb->len`: bytes from `data` to the end of the packet.
-    pub len: u32,
-    /// `skb->data_len`: bytes not in the linear part (always 0 here).
-    pub data_len: u32,
-    /// `skb->mark`.
-    pub mark: u32,
-    /// `skb->priority`.
-    pub priority: u32,
-    /// `skb->hash`.
-    pub hash: u32,
-    /// `skb->dev->ifindex`.
-    pub ifindex: u32,
-    /// `skb->skb_iif`.
-    pub skb_iif: u32,
-    /// `skb->napi_id`.
-    pub napi_id: u32,
-    /// `qdisc_skb_cb(skb)->data[]`, seen as `__sk_buff.cb[5]`.
-    pub cb: [u32; 5],
     /// `qdisc_skb_cb(skb)->pkt_len`, seen as `wire_len`.
     pub wire_len: u32,
+    /// `slave_dev_queue_mapping` (not modelled).
+    pub _pad1: u16,
+    /// `qdisc_skb_cb(skb)->tc_classid`.
+    pub tc_classid: u16,
+    /// `qdisc_skb_cb(skb)->data[]`, seen as `__sk_buff.cb[5]`.
+    pub cb: [u32; 5],
+    /// The rest of `qdisc_skb_cb`.
+    pub _pad2: u32,
+    /// Start of the metadata area before `data` (`bpf_skb_data_end`'s
+    /// `data_meta`).
+    pub data_meta: u64,
+    /// End of the linear data (`bpf_skb_data_end(skb)->data_end`).
+    pub data_end: u64,
+    /// `skb_hwtstamps(skb)->hwtstamp`.
+    pub hwtstamp: u64,
+    /// `skb->dev->ifindex`.
+    pub ifindex: u32,
     /// `skb_shinfo(skb)->gso_segs`.
     pub gso_segs: u32,
     /// `skb_shinfo(skb)->gso_size`.
     pub gso_size: u32,
-    /// `skb->protocol` (network byte order).
-    pub protocol: u16,
-    /// `skb->vlan_tci`.
-    pub vlan_tci: u16,
-    /// `skb->vlan_proto` (network byte order).
-    pub vlan_proto: u16,
-    /// `skb->queue_mapping`.
-    pub queue_mapping: u16,
-    /// `skb->tc_index`.
-    pub tc_index: u16,
-    /// `qdisc_skb_cb(skb)->tc_classid`.
-    pub tc_classid: u16,
     /// `skb->mac_header` offset from `head`.
     pub mac_header: u16,
     /// `skb->network_header` offset from `head`.
     pub network_header: u16,
-    /// `skb->pkt_type`.
+    /// `skb->len`: bytes from `data` to the end of the packet.
+    pub len: u32,
+    /// `skb->data_len`: bytes not in the linear part (always 0 here).
+    pub data_len: u32,
+    /// `mac_len`, `hdr_len` (not modelled).
+    pub _pad3: u32,
+    /// `skb->queue_mapping`.
+    pub queue_mapping: u16,
+    /// The byte holding `skb->cloned` (bit 0, `CLONED_MASK`); this model's
+    /// packets are never cloned, so it stays 0.
+    pub cloned: u8,
+    /// The other flags (not modelled).
+    pub _pad4: u8,
+    /// `skb->pkt_type` (the low 3 bits of the kernel's byte).
     pub pkt_type: u8,
-    /// `skb_vlan_tag_present(skb)`.
-    pub vlan_present: u8,
     /// `skb->tstamp_type`.
     pub tstamp_type: u8,
-    /// Padding to keep the layout explicit.
-    pub _pad: [u8; 5],
+    /// Padding.
+    pub _pad5: [u8; 2],
+    /// `skb->tc_index`.
+    pub tc_index: u16,
+    /// `alloc_cpu` and the other fields before `priority` (not modelled).
+    pub _pad6: [u8; 6],
+    /// `skb->priority`.
+    pub priority: u32,
+    /// `skb->skb_iif`.
+    pub skb_iif: u32,
+    /// `skb->hash`.
+    pub hash: u32,
+    /// `skb->vlan_proto` (network byte order).
+    pub vlan_proto: u16,
+    /// `skb->vlan_tci`.
+    pub vlan_tci: u16,
+    /// `skb->napi_id`.
+    pub napi_id: u32,
+    /// `secmark` (not modelled).
+    pub _pad7: u32,
+    /// `skb->mark`.
+    pub mark: u32,
+    /// `reserved_tailroom`, `inner_*` (not modelled).
+    pub _pad8: u64,
+    /// `skb->protocol` (network byte order).
+    pub protocol: u16,
+    /// The header offsets and `tail`/`end` (not modelled).
+    pub _pad9: [u8; 14],
+    /// `skb->head`: start of the buffer.
+    pub head: u64,
+    /// `skb->data`: first byte the program sees.
+    pub data: u64,
 }
 const_assert_eq!(size_of::<SkBuff>() % 8, 0);
-const_assert_eq!(offset_of!(SkBuff, data), 0);
+const_assert_eq!(offset_of!(SkBuff, sk), 24);
+const_assert_eq!(offset_of!(SkBuff, tstamp), 32);
+const_assert_eq!(offset_of!(SkBuff, wire_len), 40);
+const_assert_eq!(offset_of!(SkBuff, tc_classid), 46);
+const_assert_eq!(offset_of!(SkBuff, cb), 48);
+const_assert_eq!(offset_of!(SkBuff, data_meta), 72);
+const_assert_eq!(offset_of!(SkBuff, data_end), 80);
+const_assert_eq!(offset_of!(SkBuff, len), 112);
+const_assert_eq!(offset_of!(SkBuff, queue_mapping), 124);
+const_assert_eq!(offset_of!(SkBuff, cloned), 126);
+const_assert_eq!(offset_of!(SkBuff, pkt_type), 128);
+const_assert_eq!(offset_of!(SkBuff, tc_index), 132);
+const_assert_eq!(offset_of!(SkBuff, priority), 140);
+const_assert_eq!(offset_of!(SkBuff, skb_iif), 144);
+const_assert_eq!(offset_of!(SkBuff, hash), 148);
+const_assert_eq!(offset_of!(SkBuff, vlan_proto), 152);
+const_assert_eq!(offset_of!(SkBuff, vlan_tci), 154);
+const_assert_eq!(offset_of!(SkBuff, napi_id), 156);
+const_assert_eq!(offset_of!(SkBuff, mark), 164);
+const_assert_eq!(offset_of!(SkBuff, protocol), 176);
+const_assert_eq!(offset_of!(SkBuff, head), 192);
+const_assert_eq!(offset_of!(SkBuff, data), 200);
 
 /// This project's `struct xdp_buff`.
 #[repr(C)]

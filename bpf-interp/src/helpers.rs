@@ -75,6 +75,11 @@ pub enum HelperRet {
         /// The program may write them.
         writable: bool,
     },
+    /// An element of the hash map in r1, or NULL (`__htab_map_lookup_elem`,
+    /// called by the lookup the verifier inlines): its value is
+    /// `map_gen_lookup_value_off` bytes in, which the program adds before
+    /// any access.
+    MapElemOrNull,
 }
 
 /// One helper: its id, code and contract.

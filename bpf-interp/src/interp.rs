@@ -972,6 +972,18 @@ fn call_helper<M: Mode>(
             }
         }
     }
+    if M::CHECKED && env.strict_map_values && regs[0] != 0 {
+        if let Some(desc) = desc.filter(|d| d.ret == HelperRet::MapElemOrNull) {
+            // The value inside the element belongs to the map in r1.
+            let map =
+                desc.args.iter().position(|a| *a == HelperArg::MapPtr).and_then(|i| env.map_by_addr(args[i]));
+            if let Some(map) = map.cloned() {
+                if let Some(off) = map.ops.map_gen_lookup_value_off() {
+                    env.add_map_value(&map, regs[0].wrapping_add(u64::from(off)));
+                }
+            }
+        }
+    }
     if M::CHECKED {
         if let Some(HelperRet::MemOrNull { size, writable }) = desc.map(|d| d.ret) {
             if regs[0] != 0 {

@@ -134,6 +134,9 @@ impl<'a> BpfVerifierEnv<'a> {
                 verbose!(self, "R{} !read_ok\n", regno);
                 return Err(EACCES);
             }
+            if regno != BPF_REG_FP && is_reg64_src(&insn, self.reg(regno).type_) {
+                self.mark_insn_zext(regno);
+            }
             return Ok(());
         }
         if regno == BPF_REG_FP {
@@ -147,6 +150,25 @@ impl<'a> BpfVerifierEnv<'a> {
             self.mark_reg_unknown(regno);
         }
         Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:mark_insn_zext()` (v6.18).
+    ///
+    /// A 64-bit read of a register whose last write was 32-bit: the
+    /// writing insn's result must be zero-extended (`zext_dst`), which
+    /// `opt_subreg_zext_lo32_rnd_hi32` makes explicit where the JIT does
+    /// not do it by itself (on x86-64, after a 32-bit `cmpxchg`).
+    fn mark_insn_zext(&mut self, regno: u8) {
+        let reg = &mut self.regs()[regno as usize];
+        let def_idx = reg.subreg_def;
+        if def_idx == DEF_NOT_SUBREG {
+            return;
+        }
+        // the register is zero-extended from here on
+        reg.subreg_def = DEF_NOT_SUBREG;
+        if let Some(aux) = self.insn_aux_data.get_mut(def_idx as usize - 1) {
+            aux.zext_dst = true;
+        }
     }
 
     /// Mirrors `kernel/bpf/verifier.c:assign_scalar_id_before_mov()`: give
@@ -1533,6 +1555,28 @@ fn is_reg64(insn: &BpfInsn, _regno: u8, t: RegArgType) -> bool {
         BPF_LDX => bpf_size(insn.code) == BPF_DW || bpf_mode(insn.code) == BPF_MEMSX,
         BPF_STX if bpf_mode(insn.code) == BPF_ATOMIC => bpf_size(insn.code) == BPF_DW,
         BPF_LD => bpf_mode(insn.code) == BPF_IMM,
+        _ => true,
+    }
+}
+
+/// `is_reg64()` for a source operand (`SRC_OP`): does `insn` read all 64
+/// bits of it? `reg_type` is the register's type (a pointer stored by
+/// `BPF_STX` is read whole).
+pub(crate) fn is_reg64_src(insn: &BpfInsn, reg_type: u32) -> bool {
+    let code = insn.code;
+    let class = bpf_class(code);
+    let op = bpf_op(code);
+    if class == BPF_JMP {
+        // a bpf-to-bpf call reads no register itself; a helper's
+        // arguments are taken as 64-bit, conservatively
+        return !(op == BPF_CALL && insn.src_reg() == BPF_PSEUDO_CALL);
+    }
+    if class == BPF_ALU64 || (class == BPF_ALU && op == BPF_END && insn.imm == 64) {
+        return true;
+    }
+    match class {
+        BPF_ALU | BPF_JMP32 => false,
+        BPF_STX => reg_type != SCALAR_VALUE || bpf_size(code) == BPF_DW,
         _ => true,
     }
 }

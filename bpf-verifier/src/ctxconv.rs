@@ -40,8 +40,65 @@ fn ld_st(write: bool, si: &BpfInsn, size: u8, off: usize, target_size: &mut u32)
     }
 }
 
+/// `PKT_TYPE_MAX`: the mask of `sk_buff`'s 3-bit `pkt_type`.
+const PKT_TYPE_MAX: i32 = 7;
+
+/// `MIN_NAPI_ID`: `napi_id` values below it are not NAPI ids.
+const MIN_NAPI_ID: i32 = 257;
+
 /// `NO_QUEUE_MAPPING`.
 const NO_QUEUE_MAPPING: i32 = 0xffff;
+
+/// `INSN_BUF_SIZE`: the most insns one rewrite may produce.
+const INSN_BUF_SIZE: usize = 32;
+
+/// `CLONED_MASK`: `skb->cloned` in its byte.
+const CLONED_MASK: i32 = 1;
+
+/// Mirrors `net/core/filter.c:bpf_noop_prologue()` (v6.18).
+///
+/// The prologue of program types that may write packet data directly but
+/// never see a cloned packet (XDP, cgroup skb): nothing.
+pub fn bpf_noop_prologue(_direct_write: bool, _prog: &BpfProg) -> Vec<BpfInsn> {
+    Vec::new()
+}
+
+/// Mirrors `net/core/filter.c:bpf_unclone_prologue()` (v6.18).
+///
+/// A program that writes packet data directly must not write into a
+/// buffer it shares with a clone: when `skb->cloned` is set, the prologue
+/// calls `bpf_skb_pull_data(skb, 0)` to get a private copy, and returns
+/// `drop_verdict` if that fails. The last insn is the program's first.
+fn bpf_unclone_prologue(direct_write: bool, prog: &BpfProg, drop_verdict: i32) -> Vec<BpfInsn> {
+    if !direct_write {
+        return Vec::new();
+    }
+    vec![
+        // if (!skb->cloned) goto start;
+        BpfInsn::ldx_mem(BPF_B, BPF_REG_6, BPF_REG_1, offset_of!(SkBuff, cloned) as i16),
+        BpfInsn::alu32_imm(BPF_AND, BPF_REG_6, CLONED_MASK),
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_6, 0, 7),
+        // ret = bpf_skb_pull_data(skb, 0);
+        BpfInsn::mov64_reg(BPF_REG_6, BPF_REG_1),
+        BpfInsn::new(BPF_ALU64 | BPF_XOR | BPF_X, BPF_REG_2, BPF_REG_2, 0, 0),
+        BpfInsn::new(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_skb_pull_data.0 as i32),
+        // if (!ret) goto restore; return drop_verdict;
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_0, 0, 2),
+        BpfInsn::mov32_imm(BPF_REG_0, drop_verdict),
+        BpfInsn::exit(),
+        // restore:
+        BpfInsn::mov64_reg(BPF_REG_1, BPF_REG_6),
+        // start:
+        prog.insnsi[0],
+    ]
+}
+
+/// Mirrors `net/core/filter.c:tc_cls_act_prologue()` (v6.18): the unclone
+/// prologue, dropping the packet (`TC_ACT_SHOT`) when it cannot be made
+/// private.
+pub fn tc_cls_act_prologue(direct_write: bool, prog: &BpfProg) -> Vec<BpfInsn> {
+    bpf_unclone_prologue(direct_write, prog, bpf_core::helpers::net::TC_ACT_SHOT as i32)
+}
 
 /// Mirrors `net/core/filter.c:bpf_convert_ctx_access()`: a `__sk_buff`
 /// field as a field of [`SkBuff`].
@@ -59,7 +116,12 @@ pub fn bpf_convert_ctx_access(
     }
     match off {
         sk::LEN => f!(len, BPF_W),
-        sk::PKT_TYPE => f!(pkt_type, BPF_B),
+        sk::PKT_TYPE => {
+            // the kernel's pkt_type is a 3-bit field of its byte
+            let mut v = f!(pkt_type, BPF_B);
+            v.push(BpfInsn::alu32_imm(BPF_AND, si.dst_reg(), PKT_TYPE_MAX));
+            v
+        }
         sk::MARK => f!(mark, BPF_W),
         sk::QUEUE_MAPPING => {
             if write {
@@ -80,7 +142,16 @@ pub fn bpf_convert_ctx_access(
             }
         }
         sk::PROTOCOL => f!(protocol, BPF_H),
-        sk::VLAN_PRESENT => f!(vlan_present, BPF_B),
+        sk::VLAN_PRESENT => {
+            // a tag is present when vlan_proto and vlan_tci (the kernel's
+            // vlan_all word) are not both 0
+            *target_size = 4;
+            vec![
+                BpfInsn::ldx_mem(BPF_W, si.dst_reg(), si.src_reg(), offset_of!(SkBuff, vlan_proto) as i16),
+                BpfInsn::jmp_imm(BPF_JEQ, si.dst_reg(), 0, 1),
+                BpfInsn::mov32_imm(si.dst_reg(), 1),
+            ]
+        }
         sk::VLAN_TCI => f!(vlan_tci, BPF_H),
         sk::VLAN_PROTO => f!(vlan_proto, BPF_H),
         sk::PRIORITY => f!(priority, BPF_W),
@@ -99,7 +170,13 @@ pub fn bpf_convert_ctx_access(
         sk::DATA => f!(data, BPF_DW),
         sk::DATA_META => f!(data_meta, BPF_DW),
         sk::DATA_END => f!(data_end, BPF_DW),
-        sk::NAPI_ID => f!(napi_id, BPF_W),
+        sk::NAPI_ID => {
+            // ids below MIN_NAPI_ID are sender_cpu values, not NAPI ids
+            let mut v = f!(napi_id, BPF_W);
+            v.push(BpfInsn::jmp_imm(BPF_JGE, si.dst_reg(), MIN_NAPI_ID, 1));
+            v.push(BpfInsn::mov64_imm(si.dst_reg(), 0));
+            v
+        }
         sk::TSTAMP => f!(tstamp, BPF_DW),
         sk::WIRE_LEN => f!(wire_len, BPF_W),
         sk::GSO_SEGS => f!(gso_segs, BPF_W),
@@ -189,6 +266,22 @@ impl<'a> BpfVerifierEnv<'a> {
     /// and masks.
     pub fn convert_ctx_accesses(&mut self) -> Result<(), Errno> {
         let mut i = 0usize;
+        if self.ops.gen_prologue.is_some() || self.seen_direct_write {
+            let Some(gen_prologue) = self.ops.gen_prologue else {
+                verbose!(self, "verifier bug: gen_prologue is null\n");
+                return Err(EFAULT);
+            };
+            let p = gen_prologue(self.seen_direct_write, self.prog);
+            if p.len() >= INSN_BUF_SIZE {
+                verbose!(self, "verifier bug: prologue is too long\n");
+                return Err(EFAULT);
+            }
+            if !p.is_empty() {
+                self.bpf_patch_insn_data(0, &p)?;
+                // the prologue's own insns are not ctx accesses to convert
+                i = p.len() - 1;
+            }
+        }
         while i < self.prog.insnsi.len() {
             let insn = self.prog.insnsi[i];
             let code = insn.code;

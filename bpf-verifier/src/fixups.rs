@@ -346,6 +346,21 @@ impl<'a> BpfVerifierEnv<'a> {
                 i += 1;
                 continue;
             }
+            // map_gen_lookup: a hash map's lookup inlined, for a program
+            // the JIT is asked for (the kernel's BITS_PER_LONG == 64 case)
+            if self.prog.jit_requested && insn.imm == BPF_FUNC_map_lookup_elem.0 as i32 {
+                let aux = &self.insn_aux_data[i];
+                let map = if aux.map_ptr_poison { None } else { aux.map_ptr_state };
+                let value_off = map
+                    .and_then(|m| self.used_maps.get(m as usize))
+                    .and_then(|m| m.ops.map_gen_lookup_value_off());
+                if let Some(value_off) = value_off {
+                    let p = htab_map_gen_lookup(value_off)?;
+                    self.bpf_patch_insn_data(i, &p)?;
+                    i += p.len();
+                    continue;
+                }
+            }
             let Some(proto) = self.helper_proto(insn.imm) else {
                 verbose!(
                     self,
@@ -402,9 +417,38 @@ impl<'a> BpfVerifierEnv<'a> {
             let mut n = insn;
             n.off = insn.imm as i16;
             n.imm = depth as i32;
+            // src_reg stays BPF_PSEUDO_CALL, as bpf_patch_call_args leaves it
             n.code = BPF_JMP | BPF_CALL_ARGS;
-            n.set_src_reg(0);
             self.prog.insnsi[i] = n;
+        }
+        Ok(())
+    }
+
+    /// Mirrors `kernel/bpf/verifier.c:opt_subreg_zext_lo32_rnd_hi32()`
+    /// (v6.18) for a JIT that zero-extends 32-bit results itself
+    /// (`bpf_jit_needs_zext()` false, as on x86-64).
+    ///
+    /// `BPF_CMPXCHG` always loads r0, but some CPUs' instruction only
+    /// writes it when the comparison succeeds, so a 32-bit cmpxchg whose
+    /// r0 is later read as 64 bits (`zext_dst`, `mark_insn_zext`) gets an
+    /// explicit `BPF_ZEXT_REG(r0)` after it whatever the JIT. The
+    /// `BPF_F_TEST_RND_HI32` poisoning of the other 32-bit results is not
+    /// modelled.
+    pub fn opt_subreg_zext_lo32_rnd_hi32(&mut self) -> Result<(), Errno> {
+        let mut i = 0;
+        while i < self.prog.insnsi.len() {
+            let insn = self.prog.insnsi[i];
+            let is_cmpxchg = bpf_class(insn.code) == BPF_STX
+                && bpf_mode(insn.code) == BPF_ATOMIC
+                && insn.imm == BPF_CMPXCHG;
+            if !self.insn_aux_data[i].zext_dst || !is_cmpxchg {
+                i += 1;
+                continue;
+            }
+            // BPF_ZEXT_REG(r0): a 32-bit mov of r0 to itself, imm 1
+            let zext = BpfInsn::new(BPF_ALU | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, 0, 1);
+            self.bpf_patch_insn_data(i, &[insn, zext])?;
+            i += 2;
         }
         Ok(())
     }
@@ -418,6 +462,20 @@ impl<'a> BpfVerifierEnv<'a> {
             }
         }
     }
+}
+
+/// Mirrors `kernel/bpf/hashtab.c:htab_map_gen_lookup()` (v6.18): the
+/// lookup as a call of `__htab_map_lookup_elem` (the element) and, unless
+/// NULL, the add of the value's offset in it.
+fn htab_map_gen_lookup(value_off: u32) -> Result<Vec<BpfInsn>, Errno> {
+    let Some(imm) = bpf_call_imm(bpf_core::helpers::maps::__htab_map_lookup_elem) else {
+        return Err(ERANGE);
+    };
+    Ok(vec![
+        BpfInsn::new(BPF_JMP | BPF_CALL, 0, 0, 0, imm),
+        BpfInsn::jmp_imm(BPF_JEQ, BPF_REG_0, 0, 1),
+        BpfInsn::alu64_imm(BPF_ADD, BPF_REG_0, value_off as i32),
+    ])
 }
 
 /// Mirrors `net/core/filter.c:bpf_gen_ld_abs()`: `LD_ABS`/`LD_IND` as a

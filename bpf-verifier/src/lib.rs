@@ -496,6 +496,8 @@ impl<'a> BpfVerifierEnv<'a> {
         }
         self.convert_ctx_accesses()?;
         self.do_misc_fixups()?;
+        // 32-bit optimisation after the patching, so patched insns count
+        self.opt_subreg_zext_lo32_rnd_hi32()?;
         self.fixup_call_args()?;
         Ok(())
     }

@@ -490,6 +490,11 @@ pub struct ProgInfo {
     /// `jited_func_lens` (asked for with a second call when
     /// `nr_jited_func_lens` is not 0, as the oracle does).
     pub jited_func_lens: Vec<u32>,
+    /// `xlated_prog_insns` (`struct bpf_insn` records as bytes), asked for
+    /// with a second call when the caller wants the dump; `None` when not
+    /// asked for, when `xlated_prog_len` was 0, or when the kernel left
+    /// `xlated_prog_insns` at 0 (it refused to dump).
+    pub xlated: Option<Vec<u8>>,
 }
 
 /// `BPF_PROG_TEST_RUN`'s arguments.
@@ -536,8 +541,9 @@ pub trait BpfBackend {
     /// `BPF_PROG_LOAD` with `log` as the log buffer (empty: no buffer; the
     /// log is what the call wrote, up to its NUL).
     fn prog_load(&mut self, attr: &ProgLoad, log: &mut Vec<u8>) -> LoadReply;
-    /// `BPF_OBJ_GET_INFO_BY_FD` on a program.
-    fn prog_info(&mut self, fd: i32) -> Result<ProgInfo, Errno>;
+    /// `BPF_OBJ_GET_INFO_BY_FD` on a program; with `dump_xlated`, a second
+    /// call fetches the translated instructions ([`ProgInfo::xlated`]).
+    fn prog_info(&mut self, fd: i32, dump_xlated: bool) -> Result<ProgInfo, Errno>;
     /// `BPF_PROG_TEST_RUN`.
     fn test_run(&mut self, attr: &TestRun) -> Result<TestRunReply, Errno>;
     /// `close(fd)`.
@@ -575,6 +581,9 @@ pub struct BatchOpts {
     pub repeat: u32,
     /// Run `BPF_PROG_TEST_RUN` on accepted programs.
     pub test_run: bool,
+    /// Fetch accepted programs' translated instructions (`xlated_hex`, the
+    /// oracle's `--dump-xlated`) for cases that do not say `dump_xlated`.
+    pub dump_xlated: bool,
 }
 
 impl Default for BatchOpts {
@@ -586,6 +595,7 @@ impl Default for BatchOpts {
             log_size: DEFAULT_LOG_SIZE,
             repeat: 1,
             test_run: true,
+            dump_xlated: false,
         }
     }
 }
@@ -628,11 +638,17 @@ struct Case {
     prog_flags: u32,
     kern_version: u32,
     test_run: bool,
+    dump_xlated: bool,
     test_flags: u32,
     test_cpu: u32,
     patch_maps: bool,
     unpriv: bool,
     maps: Vec<MapSpec>,
+}
+
+/// Lower-case hex of bytes (the oracle's `bytes.hex()`).
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 fn hex_bytes(v: Option<&Value>, what: &str) -> Result<Option<Vec<u8>>, CaseError> {
@@ -798,6 +814,7 @@ fn normalize_case(raw: &Value, index: usize, opts: &BatchOpts, kern_version: u32
         prog_flags: flags_field(o.get("prog_flags"))?,
         kern_version: u32_field(o.get("kern_version"), kern_version, "kern_version")?,
         test_run: bool_field(o.get("test_run"), opts.test_run),
+        dump_xlated: bool_field(o.get("dump_xlated"), opts.dump_xlated),
         test_flags: u32_field(o.get("test_flags"), 0, "test_flags")?,
         test_cpu: u32_field(o.get("test_cpu"), 0, "test_cpu")?,
         patch_maps: bool_field(o.get("patch_maps"), true),
@@ -1284,7 +1301,7 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
     rec.insert("retval".into(), Value::Null);
     rec.insert("duration_ns".into(), Value::Null);
     if let Ok(fd) = res.fd {
-        match b.prog_info(fd) {
+        match b.prog_info(fd, c.dump_xlated) {
             Ok(info) => {
                 rec.insert("prog_id".into(), json!(info.id));
                 rec.insert(
@@ -1300,6 +1317,14 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
                 rec.insert("gpl_compatible".into(), json!(info.gpl_compatible));
                 if !info.jited_func_lens.is_empty() {
                     rec.insert("jited_func_lens".into(), json!(info.jited_func_lens));
+                }
+                if c.dump_xlated && info.xlated_prog_len != 0 {
+                    match &info.xlated {
+                        Some(x) => {
+                            rec.insert("xlated_hex".into(), json!(hex(x)));
+                        }
+                        None => warnings.push("kernel refused to dump xlated insns".into()),
+                    }
                 }
             }
             Err(e) => {
@@ -1512,6 +1537,7 @@ mod tests {
         eagain: usize,
         next_fd: i32,
         closed: Vec<i32>,
+        refuse_dump: bool,
     }
 
     impl BpfBackend for Fake {
@@ -1537,8 +1563,15 @@ mod tests {
             }
             LoadReply { fd: Ok(7), log_true_size: text.len() as u32 + 1 }
         }
-        fn prog_info(&mut self, _fd: i32) -> Result<ProgInfo, Errno> {
-            Ok(ProgInfo { xlated_prog_len: 16, tag: [1; 8], ..Default::default() })
+        fn prog_info(&mut self, _fd: i32, dump: bool) -> Result<ProgInfo, Errno> {
+            // the dump is refused when `refuse_dump` says so, as a kernel
+            // that leaves xlated_prog_insns at 0
+            let xlated = (dump && !self.refuse_dump).then(|| {
+                let mut b = vec![0xb7, 0, 0, 0, 1, 0, 0, 0];
+                b.extend([0x95, 0, 0, 0, 0, 0, 0, 0]);
+                b
+            });
+            Ok(ProgInfo { xlated_prog_len: 16, tag: [1; 8], xlated, ..Default::default() })
         }
         fn test_run(&mut self, t: &TestRun) -> Result<TestRunReply, Errno> {
             self.runs.push(t.clone());
@@ -1553,6 +1586,27 @@ mod tests {
         fn kern_version(&self) -> u32 {
             0
         }
+    }
+
+    #[test]
+    fn dump_xlated_gives_the_translated_insns() {
+        let case = json!({"name": "x", "insns": "b7000000010000009500000000000000"});
+        let mut f = Fake::default();
+        let r = run_case(&mut f, &case, 0, &BatchOpts::default());
+        assert_eq!(r.get("xlated_hex"), None);
+        let opts = BatchOpts { dump_xlated: true, ..BatchOpts::default() };
+        let r = run_case(&mut f, &case, 0, &opts);
+        assert_eq!(r["xlated_hex"], "b7000000010000009500000000000000");
+        // a case can ask for it itself
+        let mut c2 = case.clone();
+        c2["dump_xlated"] = json!(true);
+        let r = run_case(&mut f, &c2, 0, &BatchOpts::default());
+        assert_eq!(r["xlated_hex"], "b7000000010000009500000000000000");
+        // a refusal is a warning, as the oracle's
+        let mut f = Fake { refuse_dump: true, ..Default::default() };
+        let r = run_case(&mut f, &case, 0, &opts);
+        assert_eq!(r.get("xlated_hex"), None);
+        assert_eq!(r["warnings"], json!(["kernel refused to dump xlated insns"]));
     }
 
     #[test]
@@ -1618,7 +1672,7 @@ mod tests {
         fn prog_load(&mut self, _a: &ProgLoad, _log: &mut Vec<u8>) -> LoadReply {
             panic!("attempt to subtract with overflow")
         }
-        fn prog_info(&mut self, _fd: i32) -> Result<ProgInfo, Errno> {
+        fn prog_info(&mut self, _fd: i32, _dump: bool) -> Result<ProgInfo, Errno> {
             Err(22)
         }
         fn test_run(&mut self, _t: &TestRun) -> Result<TestRunReply, Errno> {

@@ -7,9 +7,10 @@ use std::io::{BufReader, Write};
 
 /// The usage line.
 pub const HELP: &str =
-    "batch [--host] [--log-level N] [--stats] [--no-log-reload] [--repeat N] [--no-test-run] [FILE|-]
+    "batch [--host] [--log-level N] [--stats] [--no-log-reload] [--repeat N] [--no-test-run] [--dump-xlated] [FILE|-]
                  run JSON-lines cases (kernel_oracle.py format) through the project's bpf(),
-                 or with --host through the running kernel's; one JSON line out per case";
+                 or with --host through the running kernel's; one JSON line out per case
+                 (--dump-xlated: accepted programs' translated insns as `xlated_hex`)";
 
 /// Runs a batch. Exit status 0 when every case was processed (rejections
 /// included), 1 when a case or line was malformed, 2 for bad usage or when
@@ -29,6 +30,7 @@ pub fn do_batch(args: &[String]) -> Result<(), CmdError> {
             "--stats" => opts.stats = true,
             "--no-log-reload" => opts.log_reload = false,
             "--no-test-run" => opts.test_run = false,
+            "--dump-xlated" => opts.dump_xlated = true,
             "--log-level" => opts.log_level = num(it.next(), "--log-level")?,
             "--repeat" => opts.repeat = num(it.next(), "--repeat")?,
             s if s.starts_with("--") => return Err(CmdError::Usage(format!("unknown option {s}\n{HELP}"))),

@@ -172,21 +172,30 @@ impl BpfBackend for HostBpf {
         LoadReply { fd, log_true_size: BpfAttrProgLoad::from_bytes(&bytes).log_true_size }
     }
 
-    fn prog_info(&mut self, fd: i32) -> Result<ProgInfo, Errno> {
+    fn prog_info(&mut self, fd: i32, dump_xlated: bool) -> Result<ProgInfo, Errno> {
         let mut info = vec![0u8; BpfProgInfo::SIZE];
         let attr =
             BpfAttrInfo { bpf_fd: fd as u32, info_len: info.len() as u32, info: info.as_mut_ptr() as u64 };
         sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &mut attr.to_bytes())?;
         let i = BpfProgInfo::from_bytes(&info);
         let mut jited_func_lens = Vec::new();
-        if i.nr_jited_func_lens > 0 {
+        let mut xlated = None;
+        let want_xlated = dump_xlated && i.xlated_prog_len > 0;
+        if i.nr_jited_func_lens > 0 || want_xlated {
+            // Second pass, as the oracle's: a fresh struct with only the
+            // buffers wanted.
             let mut lens = vec![0u8; 4 * i.nr_jited_func_lens as usize];
+            let mut xbuf = vec![0u8; if want_xlated { i.xlated_prog_len as usize } else { 0 }];
             let mut info2 = vec![0u8; BpfProgInfo::SIZE];
-            let req = BpfProgInfo {
-                nr_jited_func_lens: i.nr_jited_func_lens,
-                jited_func_lens: lens.as_mut_ptr() as u64,
-                ..Default::default()
-            };
+            let mut req = BpfProgInfo::default();
+            if i.nr_jited_func_lens > 0 {
+                req.nr_jited_func_lens = i.nr_jited_func_lens;
+                req.jited_func_lens = lens.as_mut_ptr() as u64;
+            }
+            if want_xlated {
+                req.xlated_prog_len = i.xlated_prog_len;
+                req.xlated_prog_insns = xbuf.as_mut_ptr() as u64;
+            }
             info2.copy_from_slice(&req.to_bytes());
             let attr2 = BpfAttrInfo {
                 bpf_fd: fd as u32,
@@ -194,12 +203,20 @@ impl BpfBackend for HostBpf {
                 info: info2.as_mut_ptr() as u64,
             };
             if sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &mut attr2.to_bytes()).is_ok() {
-                jited_func_lens =
-                    lens.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                let got = BpfProgInfo::from_bytes(&info2);
+                if i.nr_jited_func_lens > 0 {
+                    jited_func_lens =
+                        lens.chunks(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+                }
+                if want_xlated && got.xlated_prog_insns != 0 {
+                    xbuf.truncate((got.xlated_prog_len as usize).min(xbuf.len()));
+                    xlated = Some(xbuf);
+                }
             }
         }
         Ok(ProgInfo {
             jited_func_lens,
+            xlated,
             id: i.id,
             tag: i.tag,
             xlated_prog_len: i.xlated_prog_len,

@@ -70,8 +70,12 @@ impl BpfBackend for ProjectBpf {
         LoadReply { fd: out.result.map_err(|e| e.0), log_true_size: out.log_true_size }
     }
 
-    fn prog_info(&mut self, fd: i32) -> Result<ProgInfo, Errno> {
+    fn prog_info(&mut self, fd: i32, dump_xlated: bool) -> Result<ProgInfo, Errno> {
         let i = self.bpf().prog_get_info(fd).map_err(|e| e.0)?;
+        // prog_get_info always asks for the dump; the kernel leaving
+        // xlated_prog_insns at 0 is its refusal.
+        let xlated = (dump_xlated && i.info.xlated_prog_len != 0 && i.info.xlated_prog_insns != 0)
+            .then(|| i.xlated.iter().flat_map(|x| x.to_bytes()).collect());
         Ok(ProgInfo {
             id: i.info.id,
             tag: i.info.tag,
@@ -82,6 +86,7 @@ impl BpfBackend for ProjectBpf {
             nr_jited_ksyms: i.info.nr_jited_ksyms,
             gpl_compatible: i.info.gpl_compatible & 1 != 0,
             jited_func_lens: i.jited_func_lens,
+            xlated,
         })
     }
 

@@ -159,6 +159,7 @@ fn outcome_from_record(v: &Value) -> Outcome {
             },
             None => LogRecord::None,
         },
+        xlated: None,
     }
 }
 
@@ -292,6 +293,8 @@ pub struct Tally {
     pub states: (usize, usize),
     /// Whole log.
     pub log: (usize, usize),
+    /// Translated program (normalised, [`crate::outcome::normalize_xlated`]).
+    pub xlated: (usize, usize),
 }
 
 impl Tally {
@@ -306,6 +309,7 @@ impl Tally {
             (a.processed, &mut self.processed),
             (a.states, &mut self.states),
             (a.log, &mut self.log),
+            (a.xlated, &mut self.xlated),
         ] {
             if let Some(ok) = f {
                 t.1 += 1;
@@ -369,13 +373,22 @@ pub fn table(
     let _ = writeln!(s, "{title}");
     let _ = writeln!(
         s,
-        "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}",
-        "section", "cases", "verdict", "errno", "error_line", "retval", "processed", "states", "log"
+        "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
+        "section",
+        "cases",
+        "verdict",
+        "errno",
+        "error_line",
+        "retval",
+        "processed",
+        "states",
+        "log",
+        "xlated"
     );
     let row = |s: &mut String, name: &str, t: &Tally| {
         let _ = writeln!(
             s,
-            "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}",
+            "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
             name,
             t.cases,
             cell((t.verdict, t.cases)),
@@ -384,7 +397,8 @@ pub fn table(
             cell(t.retval),
             cell(t.processed),
             cell(t.states),
-            cell(t.log)
+            cell(t.log),
+            cell(t.xlated)
         );
     };
     for (name, t) in &by {
@@ -393,7 +407,7 @@ pub fn table(
     row(&mut s, "total", &total);
     let _ = writeln!(
         s,
-        "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}",
+        "  {:<16} {:>5}  {:>9}  {:>9}  {:>10}  {:>9}  {:>9}  {:>9}  {:>9}  {:>9}",
         "",
         "",
         pct((total.verdict, total.cases)),
@@ -402,7 +416,8 @@ pub fn table(
         pct(total.retval),
         pct(total.processed),
         pct(total.states),
-        pct(total.log)
+        pct(total.log),
+        pct(total.xlated)
     );
     (s, total)
 }
@@ -454,6 +469,52 @@ pub fn disagreements(
             r.error_line.as_deref().unwrap_or(""),
             g.verdict(),
             g.error_line.as_deref().unwrap_or("")
+        );
+    }
+    s
+}
+
+/// Up to `n` cases whose translated programs differ after
+/// [`crate::outcome::normalize_xlated`], each with the first differing
+/// instruction of both sides as `bpftool prog dump xlated` prints it.
+pub fn xlated_disagreements(
+    cases: &[DiffCase],
+    reference: &[Option<Outcome>],
+    got: &[Option<Outcome>],
+    n: usize,
+) -> String {
+    let mut s = String::new();
+    let mut shown = 0;
+    for ((c, r), g) in cases.iter().zip(reference).zip(got) {
+        let (Some(r), Some(g)) = (r, g) else { continue };
+        if Agreement::of(r, g).xlated != Some(false) {
+            continue;
+        }
+        if shown == n {
+            let _ = writeln!(s, "    ...");
+            break;
+        }
+        shown += 1;
+        let (Some(kx), Some(px)) = (&r.xlated, &g.xlated) else {
+            let _ = writeln!(s, "    {}: xlated: the project gave no dump", c.name());
+            continue;
+        };
+        let at = kx.iter().zip(px.iter()).position(|(a, b)| a != b).unwrap_or(kx.len().min(px.len()));
+        let show = |x: &[BpfInsn]| {
+            if at < x.len() {
+                bpf_core::disasm::print_bpf_insn(&bpf_core::disasm::NoCbs, x, at, true)
+            } else {
+                "<end>".into()
+            }
+        };
+        let _ = writeln!(
+            s,
+            "    {}: xlated {} vs {} insns, first difference at {at}: kernel `{}`, got `{}`",
+            c.name(),
+            kx.len(),
+            px.len(),
+            show(kx),
+            show(px)
         );
     }
     s
@@ -516,7 +577,8 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
     if want("random") {
         corpora.push(random_corpus(opts.seed, opts.count));
     }
-    let batch = BatchOpts::default();
+    // Both sides dump the translated program for the `xlated` column.
+    let batch = BatchOpts { dump_xlated: true, ..BatchOpts::default() };
     let mut host = if opts.no_kernel {
         let _ = writeln!(out, "kernel side: --no-kernel given; comparing against recorded kernel results\n");
         None
@@ -604,7 +666,11 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
             Some(_) => {
                 // Two threads, each its own project kernel; a 16 MiB log
                 // from the start gives the same outcome as growing it.
-                let popts = BatchOpts { log_size: bpftool::batch::MAX_LOG_SIZE, ..BatchOpts::default() };
+                let popts = BatchOpts {
+                    log_size: bpftool::batch::MAX_LOG_SIZE,
+                    dump_xlated: true,
+                    ..BatchOpts::default()
+                };
                 let got: Vec<Option<Outcome>> = run_parallel(
                     || bpftool::project::ProjectBpf::new().expect("available above"),
                     &c.cases,
@@ -619,6 +685,7 @@ pub fn kernel_diff(opts: &DiffOpts) -> Result<String, String> {
                 out.push_str(&t);
                 out.push_str(&panics(&c.cases, &got));
                 out.push_str(&disagreements(&c.cases, &kernel, &got, opts.show));
+                out.push_str(&xlated_disagreements(&c.cases, &kernel, &got, opts.show));
             }
             None => {
                 let _ = writeln!(out, "project vs kernel: not run (the project's bpf() is unavailable)");

@@ -99,6 +99,10 @@ pub struct Outcome {
     pub test_run_errno: Option<String>,
     /// The log.
     pub log: LogRecord,
+    /// The translated program (`xlated_hex` of a `--dump-xlated` run)
+    /// after [`normalize_xlated`]; `None` when not dumped (recordings,
+    /// rejected programs, or the kernel refused).
+    pub xlated: Option<Vec<BpfInsn>>,
 }
 
 /// What the kernel prints for a map reference's address in the log is a
@@ -146,6 +150,97 @@ fn normalize_line(line: &str, map_refs: &[usize]) -> String {
     format!("{idx}: (18) r{}{MAP_ADDR}{}", &rest[..hex_start], &rest[hex_start + hex_len..])
 }
 
+/// `struct bpf_insn` records from their hex (`xlated_hex`); `None` when
+/// the text is not whole records of hex digits.
+pub fn insns_from_hex(h: &str) -> Option<Vec<BpfInsn>> {
+    if h.len() % 16 != 0 || !h.is_ascii() {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> =
+        (0..h.len()).step_by(2).map(|i| u8::from_str_radix(&h[i..i + 2], 16).ok()).collect();
+    Some(bytes?.chunks_exact(8).map(|c| BpfInsn::from_bytes(c.try_into().expect("8 bytes"))).collect())
+}
+
+/// The lowest kernel address on x86-64 (the start of the direct map's half
+/// of the address space); an `ld_imm64` value at or above it is a kernel
+/// pointer.
+const KERNEL_ADDR_MIN: u64 = 0xffff_8000_0000_0000;
+
+/// The translated program (`BPF_OBJ_GET_INFO_BY_FD`'s `xlated_prog_insns`)
+/// with what legitimately differs between two kernels, or two loads on one
+/// kernel, taken out, so the project's dump and the running kernel's
+/// compare equal exactly when the verifier's rewrites agree. The rules:
+///
+/// 1. **Helper calls** (`call` with `src_reg` 0): `imm` is set to 0. After
+///    `do_misc_fixups` the kernel's `imm` is the helper's address minus
+///    `__bpf_call_base` (`BPF_CALL_IMM`), left as such in a root dump: an
+///    offset inside one kernel build (the project has its own table of
+///    helper addresses). The call still compares by its code and
+///    registers, and its position, so which helper was called shows in the
+///    instructions around it only. Kfunc calls (`src_reg` 2) keep their
+///    `imm` (a BTF id).
+/// 2. **bpf-to-bpf calls** (`call` with `src_reg` `BPF_PSEUDO_CALL`): `imm`
+///    is set to 0 and `off` kept. A JITed program's dump has the relative
+///    offset in `off` and the callee's subprog index in `imm` (the last
+///    step of `jit_subprogs`); an interpreted one has the same offset in
+///    `off` and, in `imm`, the `interpreters_args` entry for the callee's
+///    stack depth minus `__bpf_call_base_args` (`bpf_patch_call_args`).
+///    The project has no JIT yet, the running kernel JITs: `off` (the
+///    target) is what both say alike.
+/// 3. **Map references** (`ld_imm64` with `src_reg` `BPF_PSEUDO_MAP_FD` or
+///    `BPF_PSEUDO_MAP_VALUE`, as `bpf_insn_prepare_dump` writes them back
+///    from map pointers): the map id in the first slot's `imm` is
+///    renumbered 0, 1, ... in the order the dump first mentions each id.
+///    Ids are allocated per load from the machine-wide `map_idr`; the order
+///    of first mention is the case's map order as long as both sides
+///    reference the same maps in the same places. The value offset in the
+///    second slot is kept.
+/// 4. **Other kernel pointers in `ld_imm64`** (`src_reg` 0, value at or
+///    above [`KERNEL_ADDR_MIN`]): the value is set to 0. The verifier's
+///    inlining writes addresses of kernel objects there (a map pointer that
+///    `bpf_map_from_imm` does not recognise, per-CPU variables, `jiffies`);
+///    they differ on every boot and load.
+///
+/// Everything else (ctx field offsets after `convert_ctx_accesses`,
+/// inlined map lookups' constant offsets, patched jump offsets, zero
+/// extension, Spectre masking) is compared as is.
+pub fn normalize_xlated(insns: &[BpfInsn]) -> Vec<BpfInsn> {
+    let mut out = insns.to_vec();
+    let mut map_ids: Vec<i32> = Vec::new();
+    let mut i = 0;
+    while i < out.len() {
+        let code = out[i].code;
+        if code == 0x85 && matches!(out[i].src_reg(), 0 | 1) {
+            out[i].imm = 0;
+        } else if code == 0x18 && i + 1 < out.len() {
+            match out[i].src_reg() {
+                1 | 2 => {
+                    let id = out[i].imm;
+                    let idx = match map_ids.iter().position(|&m| m == id) {
+                        Some(p) => p,
+                        None => {
+                            map_ids.push(id);
+                            map_ids.len() - 1
+                        }
+                    };
+                    out[i].imm = idx as i32;
+                }
+                0 => {
+                    let v = (u64::from(out[i + 1].imm as u32) << 32) | u64::from(out[i].imm as u32);
+                    if v >= KERNEL_ADDR_MIN {
+                        out[i].imm = 0;
+                        out[i + 1].imm = 0;
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 impl Outcome {
     /// From one result line of `kernel_oracle.py` or `bpftool batch`; the
     /// log is normalised with [`normalize_log`] against `insns` (the program
@@ -187,6 +282,11 @@ impl Outcome {
                 Some(l) => LogRecord::from_log(&normalize_log(l, insns)),
                 None => LogRecord::None,
             },
+            xlated: v
+                .get("xlated_hex")
+                .and_then(Value::as_str)
+                .and_then(insns_from_hex)
+                .map(|x| normalize_xlated(&x)),
         }
     }
 
@@ -260,6 +360,7 @@ impl Outcome {
             retval: None,
             test_run_errno: None,
             log: LogRecord::None,
+            xlated: None,
         };
         let mut verdict_seen = false;
         // Which log list the `| ` lines go to: 0 full, 1 head, 2 tail.
@@ -368,6 +469,9 @@ pub struct Agreement {
     pub states: Option<bool>,
     /// The same log, byte for byte (by digest when one is stored cut).
     pub log: Option<bool>,
+    /// The same translated program after [`normalize_xlated`]; only where
+    /// both sides dumped it.
+    pub xlated: Option<bool>,
 }
 
 impl Agreement {
@@ -401,6 +505,11 @@ impl Agreement {
                 (Some(_), None) => Some(false),
                 _ => None,
             },
+            xlated: match (&reference.xlated, &got.xlated) {
+                (Some(a), Some(b)) => Some(a == b),
+                (Some(_), None) if got.accepted == Some(true) => Some(false),
+                _ => None,
+            },
         }
     }
 
@@ -408,7 +517,7 @@ impl Agreement {
     pub fn all(&self) -> bool {
         self.verdict
             && self.errno
-            && [self.error_line, self.retval, self.processed, self.states, self.log]
+            && [self.error_line, self.retval, self.processed, self.states, self.log, self.xlated]
                 .iter()
                 .all(|f| f.unwrap_or(true))
     }
@@ -462,6 +571,41 @@ mod tests {
             "0: (18) r0 = 0x1234\n2: (18) r2 = <map_addr>       ; R2=map_ptr(map=m0,ks=4,vs=8)\n\
              4: (18) r2 = 0xffff88853497c600\n"
         );
+    }
+
+    #[test]
+    fn xlated_dumps_are_normalised() {
+        let i = BpfInsn::new;
+        let ld = |src: u8, lo: i32, hi: i32| [i(0x18, 1, src, 0, lo), i(0, 0, 0, 0, hi)];
+        // what a dump holds: a helper call with an address, a bpf-to-bpf
+        // call (JIT: subprog index in imm), map ids 57 and 12 (one as a
+        // direct value at offset 8), a kernel pointer, a plain constant
+        let mut dump = vec![i(0x85, 0, 0, 0, 0x1a2b), i(0x85, 0, 1, 3, 1)];
+        dump.extend(ld(1, 57, 0));
+        dump.extend(ld(2, 12, 8));
+        dump.extend(ld(1, 57, 0));
+        dump.extend(ld(0, 0x1234_5678, 0xffff_8881_u32 as i32));
+        dump.extend(ld(0, 7, 0));
+        dump.push(i(0x85, 0, 2, 0, 99));
+        let mut want = vec![i(0x85, 0, 0, 0, 0), i(0x85, 0, 1, 3, 0)];
+        want.extend(ld(1, 0, 0));
+        want.extend(ld(2, 1, 8));
+        want.extend(ld(1, 0, 0));
+        want.extend(ld(0, 0, 0));
+        want.extend(ld(0, 7, 0));
+        want.push(i(0x85, 0, 2, 0, 99));
+        assert_eq!(normalize_xlated(&dump), want);
+        // the same program from another load (other ids) compares equal
+        let mut other = dump.clone();
+        other[2].imm = 80;
+        other[6].imm = 80;
+        other[4].imm = 3;
+        assert_eq!(normalize_xlated(&other), want);
+        // a different jump target of a bpf-to-bpf call does not
+        other[1].off = 4;
+        assert_ne!(normalize_xlated(&other), want);
+        assert_eq!(insns_from_hex("b7000000"), None);
+        assert_eq!(insns_from_hex("b70000002a000000"), Some(vec![i(0xb7, 0, 0, 0, 42)]));
     }
 
     #[test]

@@ -29,6 +29,17 @@ pub extern "C" fn bpf_map_lookup_elem(map: u64, key: u64, _: u64, _: u64, _: u64
     map.ops.map_lookup_elem(key).map_or(0, |p| p.as_ptr() as usize as u64)
 }
 
+/// Mirrors `kernel/bpf/hashtab.c:__htab_map_lookup_elem()` (v6.18): the
+/// element (`struct htab_elem`) holding the key, or NULL. Programs call it
+/// only through the lookup `do_misc_fixups` inlines for hash maps
+/// (`htab_map_gen_lookup`), which adds the value's offset in the element.
+pub extern "C" fn __htab_map_lookup_elem(map: u64, key: u64, _: u64, _: u64, _: u64) -> u64 {
+    // SAFETY: see `bpf_map_lookup_elem`: the inlined call keeps the
+    // helper's verified r1 and r2.
+    let (map, key) = unsafe { map_and_key(map, key) };
+    map.ops.htab_lookup_elem_raw(key).map_or(0, |p| p.as_ptr() as usize as u64)
+}
+
 /// Mirrors `kernel/bpf/helpers.c:bpf_map_update_elem()`.
 pub extern "C" fn bpf_map_update_elem(map: u64, key: u64, value: u64, flags: u64, _: u64) -> u64 {
     // SAFETY: see `bpf_map_lookup_elem`; r3 was checked as

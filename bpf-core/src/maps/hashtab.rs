@@ -45,8 +45,12 @@ const CHUNK: u32 = 256;
 /// Number of striped bucket locks.
 const LOCKS: usize = 256;
 
-/// Header of a slot: hash, next slot + 1 (0 ends the list), in use.
-const HDR: usize = 16;
+/// Header of a slot: hash, next slot + 1 (0 ends the list), in use, in
+/// the first 16 bytes, padded to the size of the kernel's `struct
+/// htab_elem` header, so that the value is `HTAB_ELEM_HEADER_SIZE +
+/// round_up(key_size, 8)` bytes into the slot, as the lookup
+/// `htab_map_gen_lookup` inlines expects.
+const HDR: usize = HTAB_ELEM_HEADER_SIZE as usize;
 
 /// Mirrors `kernel/bpf/hashtab.c:htab_map_alloc_check()`.
 ///
@@ -534,6 +538,26 @@ impl BpfMapOps for BpfHtab {
     /// every CPU's copy.
     fn map_update_elem_sys(&self, key: &[u8], value: &[u8], flags: u64) -> Result<(), Errno> {
         self.update(key, value, flags, true)
+    }
+
+    /// Mirrors `htab_map_gen_lookup()`'s layout: the value is this many
+    /// bytes into the element `__htab_map_lookup_elem` returns (plain hash
+    /// tables; a per-CPU one has a pointer there).
+    fn map_gen_lookup_value_off(&self) -> Option<u32> {
+        (!self.percpu).then_some((HDR + self.key_room) as u32)
+    }
+
+    /// Mirrors `__htab_map_lookup_elem()`: the element holding `key`.
+    fn htab_lookup_elem_raw(&self, key: &[u8]) -> Option<NonNull<u8>> {
+        if self.percpu {
+            return None;
+        }
+        let key = self.key_ok(key)?;
+        let hash = super::jhash::htab_map_hash(key, self.hashrnd);
+        let bucket = self.bucket_of(hash);
+        let _g = self.lock(bucket);
+        let f = self.find(bucket, hash, key)?;
+        self.slot_ptr(f.slot)
     }
 
     fn map_mem_usage(&self) -> u64 {

@@ -49,6 +49,19 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     /// `map_lookup_elem` as programs call it: a pointer to the value in
     /// place (for per-CPU maps, the current CPU's copy), or `None`.
     fn map_lookup_elem(&self, key: &[u8]) -> Option<NonNull<u8>>;
+    /// The offset of the value in what [`BpfMapOps::htab_lookup_elem_raw`]
+    /// returns, for a map type whose `bpf_map_lookup_elem` the verifier
+    /// inlines as `__htab_map_lookup_elem` and an add (`map_gen_lookup`);
+    /// `None` for the others.
+    fn map_gen_lookup_value_off(&self) -> Option<u32> {
+        None
+    }
+    /// `__htab_map_lookup_elem`: the element holding `key` (its value is
+    /// [`BpfMapOps::map_gen_lookup_value_off`] bytes in), or `None`.
+    fn htab_lookup_elem_raw(&self, key: &[u8]) -> Option<NonNull<u8>> {
+        let _ = key;
+        None
+    }
     /// `map_update_elem` with `BPF_ANY` / `BPF_NOEXIST` / `BPF_EXIST` flags.
     fn map_update_elem(&self, key: &[u8], value: &[u8], flags: u64) -> Result<(), Errno>;
     /// `map_delete_elem`.

@@ -140,7 +140,7 @@ pub fn bpf_skb_is_valid_access(off: i32, size: i32, write: bool, info: &mut BpfI
         if size != 8 {
             return false;
         }
-    } else if off == sk::SK as i32 {
+    } else if in_range(off, sk::SK, 8) {
         if write || size != 8 {
             return false;
         }
@@ -308,6 +308,7 @@ pub mod sk_filter {
         get_func_proto: crate::calls::sk_filter_func_proto,
         is_valid_access: sk_filter_is_valid_access,
         convert_ctx_access: Some(crate::fixups::bpf_convert_ctx_access),
+        gen_prologue: None,
     };
 }
 
@@ -319,6 +320,7 @@ pub mod tc_cls_act {
         get_func_proto: crate::calls::tc_cls_act_func_proto,
         is_valid_access: tc_cls_act_is_valid_access,
         convert_ctx_access: Some(crate::fixups::bpf_convert_ctx_access),
+        gen_prologue: Some(crate::ctxconv::tc_cls_act_prologue),
     };
 }
 
@@ -330,6 +332,7 @@ pub mod xdp {
         get_func_proto: crate::calls::xdp_func_proto,
         is_valid_access: xdp_is_valid_access,
         convert_ctx_access: Some(crate::fixups::xdp_convert_ctx_access),
+        gen_prologue: Some(crate::ctxconv::bpf_noop_prologue),
     };
 }
 
@@ -341,5 +344,6 @@ pub mod cg_skb {
         get_func_proto: crate::calls::cg_skb_func_proto,
         is_valid_access: cg_skb_is_valid_access,
         convert_ctx_access: Some(crate::fixups::bpf_convert_ctx_access),
+        gen_prologue: Some(crate::ctxconv::bpf_noop_prologue),
     };
 }

@@ -67,6 +67,11 @@ pub type GetFuncProtoFn = fn(func_id: i32, prog: &BpfProg, caps: BpfCaps) -> Opt
 pub type ConvertCtxAccessFn =
     fn(write: bool, si: &BpfInsn, prog: &BpfProg, target_size: &mut u32) -> Vec<BpfInsn>;
 
+/// `gen_prologue(insn_buf, direct_write, prog)`: instructions to run
+/// before the program (the last one is the program's first, which the
+/// prologue replaces); empty for none.
+pub type GenPrologueFn = fn(direct_write: bool, prog: &BpfProg) -> Vec<BpfInsn>;
+
 /// `struct bpf_verifier_ops`.
 pub struct BpfVerifierOps {
     /// `get_func_proto`.
@@ -75,6 +80,9 @@ pub struct BpfVerifierOps {
     pub is_valid_access: IsValidAccessFn,
     /// `convert_ctx_access`.
     pub convert_ctx_access: Option<ConvertCtxAccessFn>,
+    /// `gen_prologue`; a program type that may write packet data directly
+    /// needs one.
+    pub gen_prologue: Option<GenPrologueFn>,
 }
 
 fn no_ctx_access(_: i32, _: i32, _: bool, _: &mut BpfProg, _: &mut BpfInsnAccessAux, _: BpfCaps) -> bool {
@@ -86,6 +94,7 @@ pub static UNSUPPORTED: BpfVerifierOps = BpfVerifierOps {
     get_func_proto: filter::bpf_base_func_proto_fn,
     is_valid_access: no_ctx_access,
     convert_ctx_access: None,
+    gen_prologue: None,
 };
 
 macro_rules! unsupported_ops {

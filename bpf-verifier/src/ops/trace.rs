@@ -58,6 +58,7 @@ pub mod kprobe {
         get_func_proto: crate::calls::kprobe_prog_func_proto,
         is_valid_access: kprobe_prog_is_valid_access,
         convert_ctx_access: None,
+        gen_prologue: None,
     };
 }
 
@@ -69,6 +70,7 @@ pub mod tracepoint {
         get_func_proto: crate::calls::tp_prog_func_proto,
         is_valid_access: tp_prog_is_valid_access,
         convert_ctx_access: None,
+        gen_prologue: None,
     };
 }
 
@@ -108,5 +110,6 @@ pub mod raw_tracepoint {
         get_func_proto: crate::calls::raw_tp_prog_func_proto,
         is_valid_access: raw_tp_prog_is_valid_access,
         convert_ctx_access: None,
+        gen_prologue: None,
     };
 }

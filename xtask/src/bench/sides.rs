@@ -118,7 +118,7 @@ impl BpfSide for KernelBpf {
     }
 
     fn jited_len(&mut self, fd: i32) -> Result<u32, Errno> {
-        self.0.prog_info(fd).map(|i| i.jited_prog_len).map_err(Errno)
+        self.0.prog_info(fd, false).map(|i| i.jited_prog_len).map_err(Errno)
     }
 
     fn test_run(&mut self, fd: i32, data: &[u8], repeat: u32) -> Result<(u32, u32), Errno> {

@@ -220,7 +220,8 @@ impl CaseReport {
 /// The helpers a program of type `prog.prog_type` may call, with the
 /// contracts the checked mode checks their arguments against: every
 /// `get_func_proto` answer of the type's verifier ops for a privileged
-/// loader, plus the `LD_ABS`/`LD_IND` load helpers `do_misc_fixups` calls.
+/// loader, plus the `LD_ABS`/`LD_IND` load helpers and the inlined hash
+/// lookup's `__htab_map_lookup_elem` that `do_misc_fixups` calls.
 pub fn helper_table(prog: &BpfProg) -> Vec<HelperDesc> {
     let ops = bpf_verifier_ops(prog.prog_type).unwrap_or(&UNSUPPORTED);
     let caps = BpfCaps { bpf: true, perfmon: true, sys_admin: true };
@@ -239,6 +240,20 @@ pub fn helper_table(prog: &BpfProg) -> Vec<HelperDesc> {
     ] {
         out.push(HelperDesc { id: 0, name, func, args: ctx_arg, ret: HelperRet::Integer });
     }
+    // the call of a hash map lookup do_misc_fixups inlines
+    out.push(HelperDesc {
+        id: 0,
+        name: "__htab_map_lookup_elem",
+        func: bpf_core::helpers::maps::__htab_map_lookup_elem,
+        args: [
+            HelperArg::MapPtr,
+            HelperArg::MapKey { map_arg: 1 },
+            HelperArg::Unused,
+            HelperArg::Unused,
+            HelperArg::Unused,
+        ],
+        ret: HelperRet::MapElemOrNull,
+    });
     out
 }
 
@@ -421,8 +436,12 @@ fn skb_fields(s: &mut SkBuff, f: &SkbFields) {
     s.gso_size = f.gso_size;
     s.hwtstamp = f.hwtstamp;
     s.hash = f.hash;
+    // vlan_present is the kernel's `vlan_all != 0`
     s.vlan_tci = f.vlan_tci;
-    s.vlan_present = f.vlan_present;
+    s.vlan_proto = if f.vlan_present != 0 { 0x81_00 } else { 0 };
+    if f.vlan_present == 0 {
+        s.vlan_tci = 0;
+    }
     s.queue_mapping = f.queue_mapping;
     s.tc_index = f.tc_index;
     s.tc_classid = f.tc_classid;
@@ -866,20 +885,26 @@ mod tests {
 
         // tc: the packet is the frame from the MAC header to data_end.
         let tc = case(BPF_PROG_TYPE_SCHED_CLS, "exit\n");
+        // skb->data, where the SkBuff keeps it (the kernel's offset)
+        let data = std::mem::offset_of!(SkBuff, data);
         let mut inputs = Inputs::of_case(&tc);
         inputs.data = vec![1; 40];
         assert_eq!(
-            fault_of(BPF_PROG_TYPE_SCHED_CLS, "r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 +39)\nexit\n", &inputs),
+            fault_of(
+                BPF_PROG_TYPE_SCHED_CLS,
+                &format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 +39)\nexit\n"),
+                &inputs
+            ),
             None
         );
         assert!(bad_access(fault_of(
             BPF_PROG_TYPE_SCHED_CLS,
-            "r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 +40)\nexit\n",
+            &format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 +40)\nexit\n"),
             &inputs
         )));
         // A socket filter (no direct access): the packet after the MAC header.
         let sf = |off: i32| {
-            let text = format!("r2 = *(u64 *)(r1 +0)\nr0 = *(u8 *)(r2 {off:+})\nexit\n");
+            let text = format!("r2 = *(u64 *)(r1 +{data})\nr0 = *(u8 *)(r2 {off:+})\nexit\n");
             fault_of(BPF_PROG_TYPE_SOCKET_FILTER, &text, &inputs)
         };
         assert_eq!(sf(25), None);
@@ -887,7 +912,7 @@ mod tests {
         // A write to a pointer field of the SkBuff is caught after the run.
         let k = fault_of(
             BPF_PROG_TYPE_SCHED_CLS,
-            "r2 = *(u64 *)(r1 +0)\nr2 += 1\n*(u64 *)(r1 +0) = r2\nr0 = 0\nexit\n",
+            &format!("r2 = *(u64 *)(r1 +{data})\nr2 += 1\n*(u64 *)(r1 +{data}) = r2\nr0 = 0\nexit\n"),
             &inputs,
         );
         assert!(matches!(k, Some(FaultKind::CtxPointer { field: "data", .. })), "{k:?}");
