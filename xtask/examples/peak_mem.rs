@@ -7,63 +7,11 @@
 //! the running kernel's (BTF).
 
 use bpf_verifier::standalone::{verify, VerifyOpts};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use xtask::bench::progs;
-
-/// The system allocator, counting the bytes live and their peak.
-struct Counting {
-    live: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-// SAFETY: every call is forwarded to `System` unchanged; the counters
-// only observe sizes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller's contract for `alloc` is passed on.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            self.grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: as for `alloc`.
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            self.grew(layout.size());
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `System` with `layout` (our alloc).
-        unsafe { System.dealloc(ptr, layout) };
-        self.live.fetch_sub(layout.size(), Relaxed);
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: as for `dealloc`, with the caller's new size.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            self.live.fetch_sub(layout.size(), Relaxed);
-            self.grew(new_size);
-        }
-        p
-    }
-}
-
-impl Counting {
-    fn grew(&self, n: usize) {
-        let now = self.live.fetch_add(n, Relaxed) + n;
-        self.peak.fetch_max(now, Relaxed);
-    }
-}
+use xtask::bench::counting::Counting;
+use xtask::bench::{progs, PeakMem};
 
 #[global_allocator]
-static ALLOC: Counting = Counting { live: AtomicUsize::new(0), peak: AtomicUsize::new(0) };
+static ALLOC: Counting = Counting::new();
 
 fn main() {
     let only = std::env::args().nth(1);
@@ -97,10 +45,9 @@ fn main() {
     let set = progs::bench_set().expect("the benchmark programs assemble");
     for p in set.iter().filter(|p| only.as_ref().map_or(true, |o| p.name.contains(o.as_str()))) {
         let vopts = VerifyOpts { log_level: 0, log_size: 0, ..VerifyOpts::default() };
-        let base = ALLOC.live.load(Relaxed);
-        ALLOC.peak.store(base, Relaxed);
+        ALLOC.reset_peak();
         let v = verify(progs::PROG_TYPE, &p.insns, Vec::new(), &vopts);
-        let peak = ALLOC.peak.load(Relaxed) - base;
+        let peak = ALLOC.peak_since_reset();
         println!(
             "{:<22} {:>6} insns  {:>9.1} KiB  {:?}",
             p.name,

@@ -30,6 +30,7 @@
 //! [--batch-ms N] [--only NAME] [--no-kernel]`.
 
 pub mod btf;
+pub mod counting;
 pub mod progs;
 pub mod rbpf;
 pub mod report;
