@@ -499,21 +499,9 @@ pub fn bpf_fd_array_map_update_check(map: &BpfMap, key: &[u8], flags: u64) -> Re
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::env;
+    use super::super::tests::{attr, env};
     use super::super::*;
     use super::*;
-
-    fn attr(t: BpfMapType, ks: u32, vs: u32, me: u32, flags: BpfMapFlags) -> BpfMapAttr {
-        BpfMapAttr {
-            map_type: t,
-            key_size: ks,
-            value_size: vs,
-            max_entries: me,
-            map_flags: flags.bits(),
-            numa_node: NUMA_NO_NODE,
-            map_extra: 0,
-        }
-    }
 
     #[test]
     fn alloc_checks_are_the_kernels() {

@@ -491,6 +491,19 @@ mod tests {
         BpfMapEnv { nr_cpus: 2, bpf_capable: true, bypass_spec_v1: true, sys_admin: true, hash_seed: 0 }
     }
 
+    /// A `BPF_MAP_CREATE` attr of the given shape, on no NUMA node.
+    pub(crate) fn attr(t: BpfMapType, ks: u32, vs: u32, me: u32, flags: BpfMapFlags) -> BpfMapAttr {
+        BpfMapAttr {
+            map_type: t,
+            key_size: ks,
+            value_size: vs,
+            max_entries: me,
+            map_flags: flags.bits(),
+            numa_node: NUMA_NO_NODE,
+            map_extra: 0,
+        }
+    }
+
     #[test]
     fn alloc_check_refuses_unknown_and_unmodelled_types() {
         let a =
