@@ -283,6 +283,14 @@ impl<'a> BpfVerifierEnv<'a> {
             }
         }
         while i < self.prog.insnsi.len() {
+            // Spectre v1: a barrier before an insn the speculative walk
+            // could not get past; the insn itself may still be patched
+            // below (and get a barrier after it)
+            if self.insn_aux_data[i].nospec {
+                let p = [BpfInsn::st_nospec(), self.prog.insnsi[i]];
+                self.bpf_patch_insn_data(i, &p)?;
+                i += 1;
+            }
             let insn = self.prog.insnsi[i];
             let code = insn.code;
             let write = match bpf_class(code) {
@@ -293,6 +301,14 @@ impl<'a> BpfVerifierEnv<'a> {
                     continue;
                 }
             };
+            // Spectre v4 (and a cut of the v1 walk): a barrier after a
+            // store the verifier marked
+            if write && self.insn_aux_data[i].nospec_result {
+                let p = [insn, BpfInsn::st_nospec()];
+                self.bpf_patch_insn_data(i, &p)?;
+                i += 2;
+                continue;
+            }
             let ptr_type = self.insn_aux_data[i].ptr_type;
             // bpf_sock_convert_ctx_access() and friends turn a read of a
             // struct bpf_sock field into a read of struct sock; this

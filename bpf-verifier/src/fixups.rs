@@ -8,6 +8,9 @@
 //! `verifier_remove_insns`).
 
 use crate::env::{verbose, BpfVerifierEnv};
+use crate::sanitize::{
+    BPF_ALU_IMMEDIATE, BPF_ALU_NEG_VALUE, BPF_ALU_NON_POINTER, BPF_ALU_SANITIZE_DST, BPF_ALU_SANITIZE_SRC,
+};
 use crate::state::*;
 use bpf_core::errno::*;
 use bpf_core::helpers::bpf_call_imm;
@@ -305,6 +308,22 @@ impl<'a> BpfVerifierEnv<'a> {
                 i += n;
                 continue;
             }
+            // pointer arithmetic with a scalar: the offset masked against
+            // the limit the verifier recorded, so a mispredicted branch
+            // cannot move the pointer out of its object
+            if code == BPF_ALU64 | BPF_ADD | BPF_X || code == BPF_ALU64 | BPF_SUB | BPF_X {
+                let aux = &self.insn_aux_data[i];
+                let (alu_state, alu_limit) = (aux.alu_state, aux.alu_limit);
+                if alu_state == 0 || alu_state == BPF_ALU_NON_POINTER {
+                    i += 1;
+                    continue;
+                }
+                let p = sanitize_ptr_alu_patch(insn, alu_state, alu_limit);
+                let n = p.len();
+                self.bpf_patch_insn_data(i, &p)?;
+                i += n;
+                continue;
+            }
             // LD_ABS/LD_IND: a call of the skb load helpers
             if class == BPF_LD && (bpf_mode(code) == BPF_ABS || bpf_mode(code) == BPF_IND) {
                 let p = bpf_gen_ld_abs(&insn);
@@ -462,6 +481,50 @@ impl<'a> BpfVerifierEnv<'a> {
             }
         }
     }
+}
+
+/// The masking sequence `do_misc_fixups()` puts in place of a pointer
+/// `add`/`sub` whose `alu_state` asks for it: `BPF_REG_AX` becomes the
+/// offset when it is within `alu_limit` and 0 otherwise (`limit - off | off`
+/// has its sign bit set exactly when the offset is out of range or
+/// negative), and the arithmetic uses AX. `BPF_ALU_NEG_VALUE` flips the
+/// offset's sign around the check; `BPF_ALU_IMMEDIATE` (a known offset)
+/// needs only the limit in AX.
+fn sanitize_ptr_alu_patch(insn: BpfInsn, alu_state: u8, alu_limit: u32) -> Vec<BpfInsn> {
+    let isneg = alu_state & BPF_ALU_NEG_VALUE != 0;
+    let issrc = alu_state & (BPF_ALU_SANITIZE_SRC | BPF_ALU_SANITIZE_DST) == BPF_ALU_SANITIZE_SRC;
+    let isimm = alu_state & BPF_ALU_IMMEDIATE != 0;
+    let off_reg = if issrc { insn.src_reg() } else { insn.dst_reg() };
+    let ax = BPF_REG_AX;
+    let mut p = Vec::with_capacity(9);
+    if isimm {
+        p.push(BpfInsn::mov32_imm(ax, alu_limit as i32));
+    } else {
+        if isneg {
+            p.push(BpfInsn::alu64_imm(BPF_MUL, off_reg, -1));
+        }
+        p.push(BpfInsn::mov32_imm(ax, alu_limit as i32));
+        p.push(BpfInsn::alu64_reg(BPF_SUB, ax, off_reg));
+        p.push(BpfInsn::alu64_reg(BPF_OR, ax, off_reg));
+        p.push(BpfInsn::alu64_imm(BPF_NEG, ax, 0));
+        p.push(BpfInsn::alu64_imm(BPF_ARSH, ax, 63));
+        p.push(BpfInsn::alu64_reg(BPF_AND, ax, off_reg));
+    }
+    let mut arith = insn;
+    if !issrc {
+        // the pointer was in dst: move it over the offset, then add AX
+        p.push(BpfInsn::mov64_reg(insn.dst_reg(), insn.src_reg()));
+    }
+    arith.set_src_reg(ax);
+    if isneg {
+        let op = if bpf_op(insn.code) == BPF_ADD { BPF_SUB } else { BPF_ADD };
+        arith.code = BPF_ALU64 | op | BPF_X;
+    }
+    p.push(arith);
+    if issrc && isneg && !isimm {
+        p.push(BpfInsn::alu64_imm(BPF_MUL, off_reg, -1));
+    }
+    p
 }
 
 /// Mirrors `kernel/bpf/hashtab.c:htab_map_gen_lookup()` (v6.18): the

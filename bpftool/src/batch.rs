@@ -1301,7 +1301,19 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
     rec.insert("retval".into(), Value::Null);
     rec.insert("duration_ns".into(), Value::Null);
     if let Ok(fd) = res.fd {
-        match b.prog_info(fd, c.dump_xlated) {
+        // The kernel checks bpf_capable() when the info is asked for, not
+        // at load: an unprivileged case's translated program is dumped
+        // by root again, on the same fd.
+        let as_root = c.unpriv && c.dump_xlated && b.set_unprivileged(false).is_ok();
+        let info = b.prog_info(fd, c.dump_xlated);
+        let mut cred_lost = false;
+        if as_root {
+            if let Err(e) = b.set_unprivileged(true) {
+                warnings.push(format!("could not drop privileges again after the info query: {e}"));
+                cred_lost = true;
+            }
+        }
+        match info {
             Ok(info) => {
                 rec.insert("prog_id".into(), json!(info.id));
                 rec.insert(
@@ -1331,7 +1343,7 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
                 rec.insert("info_errno_name".into(), json!(errno_name(e)));
             }
         }
-        if c.test_run {
+        if c.test_run && !cred_lost {
             let tr = do_test_run(b, fd, c, &mut warnings);
             rec.insert("retval".into(), tr.get("retval").cloned().unwrap_or(Value::Null));
             rec.insert("duration_ns".into(), tr.get("duration_ns").cloned().unwrap_or(Value::Null));

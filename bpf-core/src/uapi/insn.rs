@@ -441,6 +441,11 @@ impl BpfInsn {
     pub const fn st_mem(size: u8, dst: u8, off: i16, imm: i32) -> Self {
         Self::new(BPF_ST | size | BPF_MEM, dst, 0, off, imm)
     }
+    /// `BPF_ST_NOSPEC()`: the speculation barrier the verifier inserts
+    /// (`BPF_ST | BPF_NOSPEC`, no operands).
+    pub const fn st_nospec() -> Self {
+        Self::new(BPF_ST | BPF_NOSPEC, 0, 0, 0, 0)
+    }
     /// `BPF_ATOMIC_OP(size, op, dst, src, off)`
     pub const fn atomic_op(size: u8, op: i32, dst: u8, src: u8, off: i16) -> Self {
         Self::new(BPF_STX | size | BPF_ATOMIC, dst, src, off, op)
