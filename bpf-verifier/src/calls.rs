@@ -987,10 +987,17 @@ impl<'a> BpfVerifierEnv<'a> {
             verbose!(self, "write into map forbidden\n");
             return Err(EACCES);
         }
+        let unpriv = !map.ops.map_bypass_spec_v1();
         let aux = &mut self.insn_aux_data[insn_idx as usize];
         match aux.map_ptr_state {
-            None => aux.map_ptr_state = Some(m),
-            Some(prev) if prev != m => aux.map_ptr_poison = true,
+            None => {
+                aux.map_ptr_state = Some(m);
+                aux.map_ptr_unpriv |= unpriv;
+            }
+            Some(prev) if prev != m => {
+                aux.map_ptr_poison = true;
+                aux.map_ptr_unpriv |= unpriv;
+            }
             _ => {}
         }
         Ok(())

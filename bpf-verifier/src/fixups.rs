@@ -362,7 +362,35 @@ impl<'a> BpfVerifierEnv<'a> {
                 t.imm = 0;
                 t.code = BPF_JMP | BPF_TAIL_CALL;
                 self.prog.insnsi[i] = t;
-                i += 1;
+                let aux = &self.insn_aux_data[i];
+                if !aux.map_ptr_unpriv {
+                    i += 1;
+                    continue;
+                }
+                // a map made without bpf_bypass_spec_v1(): the index is
+                // bounded and masked, so a mispredicted bound check cannot
+                // read past the array
+                if aux.map_ptr_poison {
+                    verbose!(self, "tail_call abusing map_ptr\n");
+                    return Err(EINVAL);
+                }
+                let Some(max_entries) =
+                    aux.map_ptr_state.and_then(|m| self.used_maps.get(m as usize)).map(|m| m.max_entries)
+                else {
+                    verbose!(self, "verifier bug: tail call without a map\n");
+                    return Err(EFAULT);
+                };
+                // the prog array's index_mask: array_map_alloc() rounds
+                // max_entries up to a power of two
+                let bits = 64 - u64::from(max_entries.saturating_sub(1)).leading_zeros();
+                let index_mask = ((1u64 << bits) - 1) as u32;
+                let p = [
+                    BpfInsn::jmp_imm(BPF_JGE, BPF_REG_3, max_entries as i32, 2),
+                    BpfInsn::alu32_imm(BPF_AND, BPF_REG_3, index_mask as i32),
+                    t,
+                ];
+                self.bpf_patch_insn_data(i, &p)?;
+                i += p.len();
                 continue;
             }
             // map_gen_lookup: a hash map's lookup inlined, for a program

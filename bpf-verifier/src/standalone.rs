@@ -140,6 +140,11 @@ impl BpfMapOps for ShapeOnlyMap {
     fn map_get_next_key(&self, _key: Option<&[u8]>, _next_key: &mut [u8]) -> Result<(), Errno> {
         Err(bpf_core::errno::ENOENT)
     }
+    /// Made as if by root: an array-backed shape bypasses Spectre v1
+    /// (`array_map_alloc()`'s `bpf_bypass_spec_v1()`).
+    fn map_bypass_spec_v1(&self) -> bool {
+        true
+    }
     fn map_direct_value_addr(&self, off: u32) -> Result<u64, Errno> {
         if self.map_type != BPF_MAP_TYPE_ARRAY {
             return Err(bpf_core::errno::EOPNOTSUPP);

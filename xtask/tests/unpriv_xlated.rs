@@ -1,7 +1,8 @@
 //! The translated program of a few unprivileged loads, pinned to what the
 //! kernel produced: the Spectre v1 masking of pointer arithmetic through
-//! `BPF_REG_AX` (`do_misc_fixups`) and the `nospec` barriers before and
-//! after insns the verifier marked (`convert_ctx_accesses`).
+//! `BPF_REG_AX` and of a tail call's index (`do_misc_fixups`), and the
+//! `nospec` barriers before and after insns the verifier marked
+//! (`convert_ctx_accesses`).
 //!
 //! The kernel shows an unprivileged program's xlated insns only to a
 //! `bpf_capable()` caller, and only loads unprivileged programs at all
@@ -24,7 +25,7 @@ use xtask::kernel_diff::{uname, verifier_corpus, DiffCase};
 use xtask::outcome::Outcome;
 
 /// The pinned cases (unpriv section of the verifier corpus).
-const CASES: [&str; 3] = [
+const CASES: [&str; 4] = [
     // a variable map value offset masked through AX (the whole sequence)
     "different_maps_same_insn_ok",
     // a known stack offset (BPF_ALU_IMMEDIATE: only the limit in AX), and
@@ -32,6 +33,9 @@ const CASES: [&str; 3] = [
     "stack_const_arith_then_var_read_ok",
     // nospec before the insn the speculative walk of a dead branch stops at
     "dead_branch_speculative",
+    // a tail call's index bounded and masked (a prog_array made without
+    // bpf_bypass_spec_v1)
+    "tail_call_index_masked_ok",
 ];
 
 fn data_path() -> PathBuf {

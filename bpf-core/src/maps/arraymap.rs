@@ -278,6 +278,8 @@ impl BpfMapOps for BpfArray {
 #[derive(Debug)]
 pub struct BpfProgArray {
     max_entries: u32,
+    /// The creator's `bpf_bypass_spec_v1()` (`map->bypass_spec_v1`).
+    bypass_spec_v1: bool,
     slots: RwLock<Box<[Option<Arc<BpfProg>>]>>,
 }
 
@@ -290,7 +292,11 @@ pub fn prog_array_map_alloc(attr: &BpfMapAttr, env: &BpfMapEnv) -> Result<BpfPro
     let mut v = Vec::new();
     v.try_reserve_exact(slots as usize).map_err(|_| ENOMEM)?;
     v.resize(slots as usize, None);
-    Ok(BpfProgArray { max_entries: attr.max_entries, slots: RwLock::new(v.into_boxed_slice()) })
+    Ok(BpfProgArray {
+        max_entries: attr.max_entries,
+        bypass_spec_v1: env.bypass_spec_v1,
+        slots: RwLock::new(v.into_boxed_slice()),
+    })
 }
 
 impl BpfProgArray {
@@ -308,6 +314,9 @@ impl BpfProgArray {
 }
 
 impl BpfMapOps for BpfProgArray {
+    fn map_bypass_spec_v1(&self) -> bool {
+        self.bypass_spec_v1
+    }
     /// Programs cannot look into a prog_array (the verifier refuses it).
     fn map_lookup_elem(&self, _key: &[u8]) -> Option<NonNull<u8>> {
         None

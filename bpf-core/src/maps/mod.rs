@@ -56,6 +56,13 @@ pub trait BpfMapOps: Send + Sync + fmt::Debug {
     fn map_gen_lookup_value_off(&self) -> Option<u32> {
         None
     }
+    /// `map->bypass_spec_v1`: `array_map_alloc()` sets it from its
+    /// creator's `bpf_bypass_spec_v1()` (here: the prog array, the only
+    /// type where the verifier reads it); false for the others. Without
+    /// it the verifier masks a tail call's index (`bpf_map_ptr_unpriv`).
+    fn map_bypass_spec_v1(&self) -> bool {
+        false
+    }
     /// `__htab_map_lookup_elem`: the element holding `key` (its value is
     /// [`BpfMapOps::map_gen_lookup_value_off`] bytes in), or `None`.
     fn htab_lookup_elem_raw(&self, key: &[u8]) -> Option<NonNull<u8>> {
