@@ -440,6 +440,30 @@ pub fn panics(cases: &[DiffCase], got: &[Option<Outcome>]) -> String {
     }
 }
 
+/// Up to `n` lines, one for each case whose two outcomes `line` describes
+/// (it returns `None` for a case that agrees), then `...` if more remain.
+fn list_cases(
+    cases: &[DiffCase],
+    reference: &[Option<Outcome>],
+    got: &[Option<Outcome>],
+    n: usize,
+    line: impl Fn(&DiffCase, &Outcome, &Outcome) -> Option<String>,
+) -> String {
+    let mut s = String::new();
+    let mut shown = 0;
+    for ((c, r), g) in cases.iter().zip(reference).zip(got) {
+        let (Some(r), Some(g)) = (r, g) else { continue };
+        let Some(l) = line(c, r, g) else { continue };
+        if shown == n {
+            let _ = writeln!(s, "    ...");
+            break;
+        }
+        shown += 1;
+        let _ = writeln!(s, "    {l}");
+    }
+    s
+}
+
 /// Up to `n` cases where `got` disagrees with `reference` on verdict or
 /// error line, one line each.
 pub fn disagreements(
@@ -448,30 +472,20 @@ pub fn disagreements(
     got: &[Option<Outcome>],
     n: usize,
 ) -> String {
-    let mut s = String::new();
-    let mut shown = 0;
-    for ((c, r), g) in cases.iter().zip(reference).zip(got) {
-        let (Some(r), Some(g)) = (r, g) else { continue };
+    list_cases(cases, reference, got, n, |c, r, g| {
         let a = Agreement::of(r, g);
         if a.verdict && a.errno && a.error_line.unwrap_or(true) {
-            continue;
+            return None;
         }
-        if shown == n {
-            let _ = writeln!(s, "    ...");
-            break;
-        }
-        shown += 1;
-        let _ = writeln!(
-            s,
-            "    {}: kernel {} `{}`, got {} `{}`",
+        Some(format!(
+            "{}: kernel {} `{}`, got {} `{}`",
             c.name(),
             r.verdict(),
             r.error_line.as_deref().unwrap_or(""),
             g.verdict(),
             g.error_line.as_deref().unwrap_or("")
-        );
-    }
-    s
+        ))
+    })
 }
 
 /// Up to `n` cases whose translated programs differ after
@@ -483,21 +497,12 @@ pub fn xlated_disagreements(
     got: &[Option<Outcome>],
     n: usize,
 ) -> String {
-    let mut s = String::new();
-    let mut shown = 0;
-    for ((c, r), g) in cases.iter().zip(reference).zip(got) {
-        let (Some(r), Some(g)) = (r, g) else { continue };
+    list_cases(cases, reference, got, n, |c, r, g| {
         if Agreement::of(r, g).xlated != Some(false) {
-            continue;
+            return None;
         }
-        if shown == n {
-            let _ = writeln!(s, "    ...");
-            break;
-        }
-        shown += 1;
         let (Some(kx), Some(px)) = (&r.xlated, &g.xlated) else {
-            let _ = writeln!(s, "    {}: xlated: the project gave no dump", c.name());
-            continue;
+            return Some(format!("{}: xlated: the project gave no dump", c.name()));
         };
         let at = kx.iter().zip(px.iter()).position(|(a, b)| a != b).unwrap_or(kx.len().min(px.len()));
         let show = |x: &[BpfInsn]| {
@@ -507,17 +512,15 @@ pub fn xlated_disagreements(
                 "<end>".into()
             }
         };
-        let _ = writeln!(
-            s,
-            "    {}: xlated {} vs {} insns, first difference at {at}: kernel `{}`, got `{}`",
+        Some(format!(
+            "{}: xlated {} vs {} insns, first difference at {at}: kernel `{}`, got `{}`",
             c.name(),
             kx.len(),
             px.len(),
             show(kx),
             show(px)
-        );
-    }
-    s
+        ))
+    })
 }
 
 /// Options of `cargo xtask kernel-diff`.
