@@ -1316,10 +1316,7 @@ fn run_normalized(b: &mut dyn BpfBackend, c: &Case, opts: &BatchOpts) -> Map<Str
         match info {
             Ok(info) => {
                 rec.insert("prog_id".into(), json!(info.id));
-                rec.insert(
-                    "tag".into(),
-                    json!(info.tag.iter().map(|x| format!("{x:02x}")).collect::<String>()),
-                );
+                rec.insert("tag".into(), json!(hex(&info.tag)));
                 rec.insert("xlated_len".into(), json!(info.xlated_prog_len));
                 rec.insert("xlated_insn_cnt".into(), json!(info.xlated_prog_len / 8));
                 rec.insert("jited_len".into(), json!(info.jited_prog_len));

@@ -13,7 +13,7 @@ use bpf_core::asm::asm;
 use bpf_core::disasm::{dump_xlated, AsmCbs, XlatedDumpCbs};
 use bpf_core::uapi::{obj_name_str, BpfProgType, BPF_PROG_TYPE_SOCKET_FILTER};
 use bpf_syscall::{Bpf, Kernel, ProgLoadOpts, Task, TestRunOpts};
-use bpftool::batch::{prog_type_name, PROG_TYPES};
+use bpftool::batch::{hex, prog_type_name, PROG_TYPES};
 
 const CMDS: &[Cmd] = &[
     Cmd {
@@ -136,7 +136,7 @@ fn do_load(args: &[String]) -> Result<(), CmdError> {
     let info =
         bpf.prog_get_info(fd).map_err(|e| CmdError::Failed(format!("bpf(BPF_OBJ_GET_INFO_BY_FD): {e}")))?;
     let i = &info.info;
-    let tag: String = i.tag.iter().map(|b| format!("{b:02x}")).collect();
+    let tag = hex(&i.tag);
     let runtime = if i.jited_prog_len == 0 { "interpreter" } else { "JIT" };
     println!(
         "\n{}: {}  name {}  tag {tag}\n\txlated {}B  jited {}B ({runtime})  verified_insns {}",

@@ -73,10 +73,8 @@ impl LogRecord {
     }
 }
 
-/// Lower-case hex of bytes.
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+/// Lower-case hex of bytes (`bpftool batch`'s, so both print alike).
+pub use bpftool::batch::hex;
 
 /// What one load gave.
 #[derive(Clone, Debug, PartialEq, Eq)]
