@@ -11,6 +11,7 @@
 use crate::batch::{
     obj_name16, BpfBackend, Errno, LoadReply, MapCreate, ProgInfo, ProgLoad, TestRun, TestRunReply,
 };
+use crate::project::UNPRIV_UID;
 use bpf_core::uapi::attr::{BpfAttrInfo, BpfAttrMapElem, BpfAttrProgLoad, BpfAttrTestRun, BpfProgInfo};
 
 const BPF_MAP_CREATE: i64 = 0;
@@ -288,9 +289,6 @@ impl BpfBackend for HostBpf {
         set_thread_euid(if on { Some(UNPRIV_UID) } else { None })
     }
 }
-
-/// The uid unprivileged cases run as (`nobody`).
-const UNPRIV_UID: u32 = 65534;
 
 #[cfg(target_os = "linux")]
 fn set_thread_euid(uid: Option<u32>) -> Result<(), String> {

@@ -30,6 +30,7 @@ use crate::outcome::Outcome;
 use crate::repo_root;
 use bpf_core::asm::asm;
 use bpf_core::uapi::{insns_to_bytes, BpfInsn};
+use bpftool::project::UNPRIV_UID;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -533,9 +534,6 @@ pub fn load_dir(dir: &Path) -> Result<Vec<CorpusFile>, String> {
 pub fn all_cases(files: &[CorpusFile]) -> Vec<&Case> {
     files.iter().flat_map(|f| f.cases.iter()).collect()
 }
-
-/// The user unprivileged cases are recorded as (`nobody`).
-const UNPRIV_UID: u32 = 65534;
 
 /// `kernel.unprivileged_bpf_disabled`.
 const UNPRIV_SYSCTL: &str = "/proc/sys/kernel/unprivileged_bpf_disabled";
